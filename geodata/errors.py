@@ -1,0 +1,71 @@
+"""Every error the geodata package raises, under one root.
+
+Each leaf also inherits the builtin it behaves like, so callers that only know
+the builtins (``except OSError``, ``except LookupError``) still catch the right
+thing, and callers that want everything from us catch ``GeodataError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from geodata.place import Place
+
+
+class GeodataError(Exception):
+    """Root of every error raised by geodata."""
+
+
+class ConfigurationError(GeodataError, ValueError):
+    """A setting was rejected when the object was made (not on first use)."""
+
+
+class GeocoderUnavailable(GeodataError, IOError):
+    """The online geocoder gave no usable answer.
+
+    Network failure, timeout, an HTTP error status, or an answer that is not
+    what Nominatim sends. Nothing was learnt about the place: the caller may
+    try again later, and nothing was cached.
+    """
+
+
+class GeocoderRateLimited(GeocoderUnavailable):
+    """The server answered 429; ``retry_after`` is its Retry-After in seconds, if it gave one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AmbiguousPlace(GeodataError, LookupError):
+    """A name matches places in several countries and no country was given."""
+
+    def __init__(self, name: str, candidates: Sequence[Place]) -> None:
+        self.name = name
+        self.candidates = tuple(candidates)
+        listed = "; ".join(f"{p.name} ({p.country})" for p in self.candidates)
+        super().__init__(f"{name!r} is ambiguous, give a country: {listed}")
+
+
+class Problem(NamedTuple):
+    """One bad cell of a gazetteer file; ``row`` counts as a spreadsheet does (header is 1)."""
+
+    file: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, column {self.column}: {self.value!r}: {self.reason}"
+
+
+class GazetteerError(GeodataError, ValueError):
+    """A gazetteer file has bad rows; ``problems`` lists every one, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the gazetteer:\n{lines}")
