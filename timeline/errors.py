@@ -1,0 +1,13 @@
+"""Errors of the timeline package: one root, each leaf also a matching builtin."""
+
+
+class TimelineError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class EventTableError(TimelineError, ValueError):
+    """A table that cannot be read at all (not a bad row: those are reported, not raised)."""
+
+
+class StoryError(TimelineError, ValueError):
+    """A story file (story.toml) that is missing, malformed, or names unknown events."""

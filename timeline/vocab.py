@@ -1,0 +1,135 @@
+"""The controlled vocabularies of the event table, each defined once.
+
+The validator, the figures, the legend and the tests all read these tables, so adding a
+category or a precision is a one-line change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geodata import PLACE_PRECISIONS
+
+__all__ = [
+    "CATEGORIES",
+    "CLAIM_STATUSES",
+    "COLUMNS",
+    "PARTS_OF_DAY",
+    "PLACE_PRECISIONS",
+    "PLACE_RADIUS_KM",
+    "RELATIONS",
+    "REQUIRED_COLUMNS",
+    "TIME_PRECISIONS",
+    "Category",
+    "ClaimStatus",
+    "TimePrecision",
+]
+
+
+@dataclass(frozen=True)
+class TimePrecision:
+    label: str
+    #: True when the row must give an end: the event happened somewhere in [start, end]
+    #: (part of day, range) or lasted from start to end (span).
+    needs_end: bool
+    #: Half-width of the uncertainty drawn around a start given without an end.
+    half_width: pd.Timedelta
+    #: True when [start, end] is an interval the event lasted, not one it happened in.
+    is_duration: bool = False
+
+
+TIME_PRECISIONS: dict[str, TimePrecision] = {
+    "minute": TimePrecision("to the minute", False, pd.Timedelta(0)),
+    "hour": TimePrecision("to about an hour", False, pd.Timedelta(minutes=30)),
+    "part_of_day": TimePrecision("part of a day", True, pd.Timedelta(0)),
+    "day": TimePrecision("the day only", False, pd.Timedelta(0)),
+    "range": TimePrecision("some time in a range", True, pd.Timedelta(0)),
+    "span": TimePrecision("lasted the whole span", True, pd.Timedelta(0), is_duration=True),
+}
+
+#: Local hours (start inclusive) that name a part of the day, for "evening of 18 March".
+PARTS_OF_DAY: dict[int, str] = {0: "night", 6: "morning", 12: "afternoon", 18: "evening"}
+
+
+@dataclass(frozen=True)
+class Category:
+    label: str
+    colour: str
+
+
+# Colours: Okabe-Ito, distinguishable with the common colour-vision deficiencies.
+CATEGORIES: dict[str, Category] = {
+    "diplomacy": Category("Diplomacy", "#0072B2"),
+    "statement": Category("Statement", "#56B4E9"),
+    "ceasefire": Category("Ceasefire or pause", "#009E73"),
+    "military": Category("Military", "#000000"),
+    "strike_energy": Category("Strike on energy infrastructure", "#D55E00"),
+    "strike_civilian": Category("Strike on civilian infrastructure", "#CC79A7"),
+}
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    label: str
+    description: str
+    #: Drawn as a hollow marker: the event rests on one side's word.
+    hollow: bool
+
+
+CLAIM_STATUSES: dict[str, ClaimStatus] = {
+    "confirmed": ClaimStatus(
+        "Confirmed", "reported by several independent sources, not disputed", False
+    ),
+    "claimed": ClaimStatus(
+        "Claimed", "rests on one party's word, not independently confirmed", True
+    ),
+    "disputed": ClaimStatus("Disputed", "one party's account is contested by another", True),
+}
+
+#: Radius of the circle drawn around a point placed only this precisely (kilometres).
+PLACE_RADIUS_KM: dict[str, float] = {
+    "site": 0.0,
+    "town": 5.0,
+    "near": 10.0,
+    "region": 100.0,
+    "country": 300.0,
+}
+assert set(PLACE_RADIUS_KM) == set(PLACE_PRECISIONS)
+
+RELATIONS: dict[str, str] = {
+    "responds_to": "responds to",
+    "follows_from": "follows from",
+    "reported_with": "reported with",
+}
+
+#: Every column of the curated table, in the order a curator sees them. The README
+#: describes each one (a test checks that).
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "title",
+    "summary",
+    "start",
+    "end",
+    "time_precision",
+    "time_note",
+    "places",
+    "countries",
+    "place_precision",
+    "lat",
+    "lon",
+    "category",
+    "actors",
+    "reported_by",
+    "claim_status",
+    "quote",
+    "source_file",
+    "further_sources",
+    "related",
+    "notes",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "title", "start", "time_precision", "category")
+
+#: Separator of list cells (places, countries, actors, ...).
+LIST_SEPARATOR = ";"
