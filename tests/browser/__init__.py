@@ -1,0 +1,1 @@
+"""Browser tests: the real Streamlit server driven by chromium (see conftest.py)."""
