@@ -120,15 +120,15 @@ class NominatimGeocoder:
         country = normalise_country(country)
         if not name.strip():
             return None
-        self.rate_limiter.wait()
         try:
-            answer = self._nominatim.geocode(
-                name,
-                exactly_one=True,
-                addressdetails=True,
-                language="en",
-                country_codes=country.lower() if country else None,
-            )
+            with self.rate_limiter.slot():
+                answer = self._nominatim.geocode(
+                    name,
+                    exactly_one=True,
+                    addressdetails=True,
+                    language="en",
+                    country_codes=country.lower() if country else None,
+                )
         except geopy.exc.GeocoderRateLimited as error:
             # No retry here: the next request, whoever makes it, waits instead.
             retry_after = None if error.retry_after is None else float(error.retry_after)

@@ -9,9 +9,10 @@ can run the limiter on a fake clock.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from geodata.errors import ConfigurationError
 
@@ -19,14 +20,21 @@ DEFAULT_MIN_INTERVAL = 1.0  # seconds; Nominatim's policy
 
 
 class RateLimiter:
-    """Space request starts at least ``min_interval`` seconds apart, across threads.
+    """One request at a time, each starting at least ``min_interval`` seconds after the last ended.
 
-    Call ``wait()`` right before each request. After a 429, ``back_off(seconds)``
-    pushes the next request back; the limiter never retries anything itself.
+    Spacing from the end of one request, not its start, guarantees the
+    spacing where it counts, at the server: a request's arrival there always
+    comes before its answer reaches us. Send each request inside ``slot()``.
+    After a 429, ``back_off(seconds)`` pushes the next request back; the
+    limiter never retries anything itself.
 
     >>> slept = []
     >>> limiter = RateLimiter(min_interval=1.0, clock=lambda: 0.0, sleep=slept.append)
-    >>> limiter.wait(); limiter.wait(); slept
+    >>> with limiter.slot():
+    ...     pass  # send the request here
+    >>> with limiter.slot():
+    ...     pass
+    >>> slept
     [1.0]
     """
 
@@ -42,26 +50,31 @@ class RateLimiter:
         self.min_interval = min_interval
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
+        # Held for the whole request, so threads queue and go one by one.
+        # Re-entrant so that back_off() works from inside a slot too.
+        self._lock = threading.RLock()
         self._not_before: float | None = None  # on the clock's scale; None: nothing sent yet
 
-    def wait(self) -> None:
-        """Block until a request may be sent, and book that moment as the last request."""
-        # The sleep happens under the lock on purpose: waiting threads queue up
-        # and leave one by one, each booking its own slot.
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Wait for our turn, hold it while the request runs, then book the next turn."""
         with self._lock:
             now = self._clock()
             if self._not_before is not None and now < self._not_before:
                 self._sleep(self._not_before - now)
-                now = max(self._clock(), self._not_before)
-            self._not_before = now + self.min_interval
+            try:
+                yield
+            finally:
+                self._postpone(self._clock() + self.min_interval)
 
     def back_off(self, seconds: float) -> None:
         """Make the next request wait at least ``seconds`` from now (e.g. a Retry-After)."""
         with self._lock:
-            until = self._clock() + max(0.0, seconds)
-            if self._not_before is None or until > self._not_before:
-                self._not_before = until
+            self._postpone(self._clock() + max(0.0, seconds))
+
+    def _postpone(self, until: float) -> None:
+        if self._not_before is None or until > self._not_before:
+            self._not_before = until
 
 
 _shared: dict[str, RateLimiter] = {}
