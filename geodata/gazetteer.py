@@ -121,11 +121,13 @@ def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntr
     header = [cell.strip() for cell in next(rows, [])]
     missing = [column for column in COLUMNS if column not in header]
     unknown = [column for column in header if column not in COLUMNS]
-    if missing or unknown:
-        return [], [Problem(filename, 1, column, "", "missing column") for column in missing] + [
-            Problem(filename, 1, _column_label(column, header), column, "unknown column")
-            for column in unknown
-        ]
+    repeated = [column for i, column in enumerate(header) if column in header[:i]]
+    if missing or unknown or repeated:
+        return [], (
+            [Problem(filename, 1, column, "", "missing column") for column in missing]
+            + [Problem(filename, 1, column, column, "unknown column") for column in unknown]
+            + [Problem(filename, 1, column, column, "repeated column") for column in repeated]
+        )
 
     entries, row_numbers, problems = [], [], []
     # Row numbers as a spreadsheet shows them: the header is row 1, blank lines count.

@@ -21,6 +21,7 @@ from geodata import (
     default_gazetteer,
     make_geocoder,
 )
+from geodata.gazetteer import GazetteerEntry
 
 HEADER = "name,aliases,country,lat,lon,precision,timezone,source,credit,note\n"
 
@@ -230,7 +231,8 @@ def test_every_bad_cell_is_reported_at_once():
     ("header", "column", "reason"),
     [
         ("name,aliases,country,lat,precision,timezone,source,credit,note", "lon", "missing"),
-        (HEADER.strip() + ",population", "K (population)", "unknown"),
+        (HEADER.strip() + ",population", "population", "unknown"),
+        (HEADER.strip() + ",lat", "lat", "repeated"),
         ("", "name", "missing"),
     ],
 )
@@ -240,6 +242,13 @@ def test_a_bad_header_is_row_one(header, column, reason):
     problem = raised.value.problems[0]
     assert (problem.row, problem.column) == (1, column)
     assert reason in problem.reason
+
+
+def test_entries_made_in_code_are_checked_too():
+    sumy = Place("Sumy", 50.91741, 34.79906, "UA", "town", "x", "", None)
+    other = Place("Sumy city", 50.9, 34.8, "UA", "town", "x", "", None)
+    with pytest.raises(GeodataError, match="'sumy' names two places in UA"):
+        Gazetteer([GazetteerEntry(sumy), GazetteerEntry(other, aliases=("SUMY",))])
 
 
 def test_from_path_names_the_file_and_accepts_a_bom(tmp_path):
