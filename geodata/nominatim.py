@@ -67,7 +67,7 @@ class _RawNominatim(Nominatim):
     """
 
     def _parse_json(self, places, exactly_one):
-        return places
+        return places  # we always ask for one result (limit=1)
 
 
 class NominatimGeocoder:
@@ -133,9 +133,9 @@ class NominatimGeocoder:
             # No retry here: the next request, whoever makes it, waits instead.
             retry_after = None if error.retry_after is None else float(error.retry_after)
             self.rate_limiter.back_off(DEFAULT_RETRY_AFTER if retry_after is None else retry_after)
+            when = "no Retry-After" if retry_after is None else f"retry after {retry_after:g} s"
             raise GeocoderRateLimited(
-                f"Nominatim at {self.base_url} asks us to slow down (HTTP 429, "
-                f"retry after {retry_after if retry_after is not None else 'an unstated time'} s)",
+                f"Nominatim at {self.base_url} asks us to slow down (HTTP 429, {when})",
                 retry_after=retry_after,
             ) from error
         except geopy.exc.GeocoderServiceError as error:
