@@ -6,7 +6,7 @@ The answer depends on the ``q`` parameter (case-insensitive):
   (format=jsonv2 says ``category`` instead of ``class``), filtered by
   ``countrycodes`` as Nominatim does;
 - ``slow``: answers only after ``slow_seconds`` (longer than any client timeout here);
-- ``ratelimited``: 429 with ``Retry-After: 2``;
+- ``ratelimited``: 429 with ``Retry-After: 2``; ``ratelimited quietly``: 429 without it;
 - ``forbidden``: 403, as Nominatim answers a blocked user agent;
 - ``broken``: 500;
 - ``garbage``: 200 with a body that is not JSON;
@@ -158,6 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b"[]")
         if q == "ratelimited":
             return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "2"})
+        if q == "ratelimited quietly":
+            return self._send(429, b"Too Many Requests", "text/plain")
         if q == "forbidden":
             return self._send(403, b"Access blocked", "text/plain")
         if q == "broken":

@@ -30,6 +30,7 @@ from geodata import (
 )
 from geodata.nominatim import (
     ATTRIBUTION,
+    DEFAULT_RETRY_AFTER,
     NominatimGeocoder,
     place_from_nominatim,
     precision_from_osm,
@@ -182,6 +183,14 @@ def test_429_keeps_retry_after_and_the_next_request_waits_that_long(geocoder, no
     geocoder.geocode("Sloviansk")
     assert clock.sleeps == [2.0]  # Retry-After, longer than the 1 s interval
     assert [r.q for r in nominatim.requests] == ["ratelimited", "Sloviansk"]
+
+
+def test_429_without_retry_after_still_backs_off(geocoder, nominatim, clock):
+    with pytest.raises(GeocoderRateLimited, match="no Retry-After") as raised:
+        geocoder.geocode("ratelimited quietly")
+    assert raised.value.retry_after is None
+    geocoder.geocode("Sloviansk")
+    assert clock.sleeps == [DEFAULT_RETRY_AFTER]
 
 
 def test_two_geocoders_share_one_limiter_and_requests_arrive_a_second_apart(nominatim):
