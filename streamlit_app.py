@@ -1,6 +1,337 @@
-"""Placeholder until the app issue: the page title only."""
+"""The app: a timeline alongside a map; scrub through time, click a marker, read the source.
 
+A thin shell: widgets, then calls into `timeline`, then rendering. The view (window and
+selected event) lives in session state and is mirrored in the URL (`from`, `to`, `event`).
+Offline by default: the base map is served by this server, places come from the gazetteer.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
+from geodata import make_geocoder
+from timeline import describe
+from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
+from timeline.card import article_html, card_html
+from timeline.figures import Highlights, map_figure, timeline_figure
+from timeline.legend import legend_html
+from timeline.state import ViewState, parse_query, to_query
+from timeline.story import story_for_table
+from timeline.table import read_events
+from timeline.vocab import CLAIM_STATUSES
+from timeline.window import events_in_window, neighbour_event, shift_window, window_around
+
+TABLE = Path(os.environ.get("TIMELINE_MAP_TABLE", "seeds/events.csv"))
+#: Hours the window moves per tick of play, by the label the user picks.
+SPEEDS = {
+    "1 hour per second": 1,
+    "3 hours per second": 3,
+    "6 hours per second": 6,
+    "1 day per second": 24,
+}
+TICK_SECONDS = 1.0
+
 st.set_page_config(page_title="Timeline map", layout="wide")
+
+
+@st.cache_resource(show_spinner="Loading the event table…")
+def load(path: str, modified: float, online: bool):
+    """Shared by every session and rerun; `modified` makes an edited table load again."""
+    table = read_events(path, geocoder=make_geocoder(online=online))
+    return table, story_for_table(path, table.events)
+
+
+def naive(ts: pd.Timestamp):
+    return ts.tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
+def utc(dt) -> pd.Timestamp:
+    return pd.Timestamp(dt).tz_localize("UTC")
+
+
+def plain(text: str) -> str:
+    """Escape Markdown in a widget label built from data, so it shows as typed."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in text)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+online_places = st.sidebar.toggle(
+    "Look up unknown places online (Nominatim)",
+    value=False,
+    help="Off: only the project's gazetteer. On: places it lacks are asked of "
+    "OpenStreetMap's Nominatim, at most one request per second, every answer cached.",
+)
+try:
+    modified = TABLE.stat().st_mtime
+except OSError:
+    modified = 0.0
+table, story = load(str(TABLE), modified, online_places)
+events = table.events
+by_id = events.set_index("id", drop=False)
+bounds = (story.whole.start, story.whole.end)
+ss = st.session_state
+
+# --- state from the URL, once per session ------------------------------------------------------
+
+if "window" not in ss:
+    state, notices = parse_query(st.query_params.to_dict(), bounds, bounds, events["id"])
+    ss.window = (naive(state.window[0]), naive(state.window[1]))
+    ss.event = state.event
+    ss.notices = notices
+    ss.playing = False
+    ss.last_tick = 0.0
+
+
+def window() -> tuple[pd.Timestamp, pd.Timestamp]:
+    return utc(ss.window[0]), utc(ss.window[1])
+
+
+def set_window(lo: pd.Timestamp, hi: pd.Timestamp) -> None:
+    ss.window = (naive(lo), naive(hi))
+
+
+def select(event_id: str | None, *, move: bool = True) -> None:
+    """Select an event and, if it is outside the window, move the window to it."""
+    ss.event = event_id
+    if event_id in by_id.index and move:
+        set_window(*window_around(by_id.loc[event_id], *window(), bounds))
+
+
+def on_chart_select(key: str) -> None:
+    points = ss[key].selection.get("points", []) if ss.get(key) else []
+    for point in points:
+        data = point.get("customdata")
+        event_id = data[0] if isinstance(data, list) else data
+        if event_id in by_id.index:
+            select(event_id, move=False)
+            return
+
+
+def step(direction: int) -> None:
+    current = by_id.loc[ss.event] if ss.event in by_id.index else None
+    when = current["start"] if current is not None else window()[0] - pd.Timedelta(seconds=1)
+    nxt = (
+        neighbour_event(shown_events, when, direction)
+        if current is not None
+        else (neighbour_event(shown_events, when, 1))
+    )
+    if nxt is not None:
+        select(nxt["id"])
+
+
+def toggle_play() -> None:
+    ss.playing = not ss.playing
+    ss.last_tick = time.monotonic()
+    if ss.playing and window()[1] >= bounds[1]:
+        set_window(bounds[0], bounds[0] + (window()[1] - window()[0]))
+
+
+# --- sidebar: what to show -----------------------------------------------------------------------
+
+st.sidebar.header("Show")
+only_confirmed = st.sidebar.checkbox(
+    "Hide what is only claimed or disputed",
+    value=False,
+    help=" ".join(f"{s.label}: {s.description}." for s in CLAIM_STATUSES.values()),
+)
+shown_events = events[events["claim_status"] == "confirmed"] if only_confirmed else events
+
+titles = dict(zip(events["id"], events["title"], strict=True))
+anchor_id = st.sidebar.selectbox(
+    "Anchor event for relative time",
+    options=list(titles),
+    index=list(titles).index(story.anchor) if story.anchor in titles else 0,
+    format_func=lambda i: titles[i],
+)
+relative_axis = st.sidebar.toggle("Timeline: time relative to the anchor", value=False)
+anchor = by_id.loc[anchor_id] if anchor_id in by_id.index else None
+
+story_ids: tuple[str, ...] = ()
+if story.narratives:
+    story_mode = st.sidebar.toggle("Story mode", value=False, key="story_mode")
+    if story_mode:
+        narrative = st.sidebar.selectbox(
+            "Narrative", story.narratives, format_func=lambda n: n.title
+        )
+        story_ids = tuple(i for i in narrative.event_ids if i in by_id.index)
+
+basemap = st.sidebar.radio(
+    "Base map",
+    list(BASEMAPS),
+    index=list(BASEMAPS).index(DEFAULT_BASEMAP),
+    format_func=lambda k: BASEMAPS[k].label,
+    help="Online base maps fetch tiles from the internet.",
+)
+
+if len(table.problems):
+    with st.sidebar.expander(f"{len(table.problems)} problems in the table", expanded=False):
+        st.caption("As `python -m timeline validate` reports them; rows marked kept are loaded.")
+        st.dataframe(table.problems, hide_index=True)
+
+# --- header ----------------------------------------------------------------------------------
+
 st.title("Timeline map")
+st.caption(story.title)
+for notice in ss.pop("notices", []):
+    st.warning(notice)
+if events.empty:
+    st.error("The table has no event that could be loaded. See the problems in the sidebar.")
+    st.stop()
+
+
+def story_step(direction: int) -> None:
+    here = story_ids.index(ss.event) if ss.event in story_ids else -1
+    target = min(max(here + direction, 0), len(story_ids) - 1)
+    select(story_ids[target])
+
+
+# --- the view: window, map, timeline, card -------------------------------------------------------
+
+
+def view() -> None:
+    if ss.playing and time.monotonic() - ss.last_tick >= TICK_SECONDS * 0.9:
+        ss.last_tick = time.monotonic()
+        lo, hi = shift_window(*window(), pd.Timedelta(hours=SPEEDS[ss.speed]), bounds[1])
+        set_window(lo, hi)
+        if hi >= bounds[1]:
+            ss.playing = False
+            st.rerun()
+
+    controls = st.columns([1.2, 1.2, 1.3, 0.9, 0.9, 0.9, 1.6])
+    for column, preset in zip(controls, story.windows, strict=False):
+        column.button(
+            preset.label,
+            key=f"preset-{preset.label}",
+            width="stretch",
+            on_click=set_window,
+            args=(preset.start, preset.end),
+        )
+    controls[3].button("◀ Prev. event", width="stretch", on_click=step, args=(-1,))
+    controls[4].button("Next event ▶", width="stretch", on_click=step, args=(1,))
+    controls[5].button(
+        "⏸ Pause" if ss.playing else "▶ Play", key="play", width="stretch", on_click=toggle_play
+    )
+    controls[6].selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
+    st.slider(
+        "Time window (UTC)",
+        min_value=naive(bounds[0]),
+        max_value=naive(bounds[1]),
+        step=timedelta(hours=1),
+        format="D MMM YYYY, HH:mm",
+        key="window",
+    )
+
+    lo, hi = window()
+    visible = events_in_window(shown_events, lo, hi)
+    placed = table.places[table.places["event_id"].isin(visible["id"])]
+    selected = ss.event if ss.event in by_id.index else None
+    pause = by_id.loc[story.pause] if story.pause in by_id.index else None
+    highlights = Highlights(
+        selected=selected,
+        story=story_ids,
+        pause=pause,
+        anchor=anchor if relative_axis else None,
+        links=table.links,
+    )
+    st.markdown(
+        f"**{len(visible)} of {len(shown_events)} events** in the window, "
+        f"**{placed['event_id'].nunique()}** on the map."
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            map_figure(visible, placed, highlights, basemap),
+            key="map",
+            on_select=lambda: on_chart_select("map"),
+            selection_mode="points",
+            config={"scrollZoom": True, "displaylogo": False},
+        )
+        credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
+        st.caption("Base map and places: " + "; ".join(sorted(credits)))
+    with st.expander("Legend", expanded=True):
+        st.html(legend_html())
+    with right:
+        st.plotly_chart(
+            timeline_figure(shown_events, (lo, hi), bounds, highlights),
+            key="timeline",
+            on_select=lambda: on_chart_select("timeline"),
+            selection_mode="points",
+            config={"displaylogo": False},
+        )
+        unplaced = visible[~visible["id"].isin(table.places["event_id"])]
+        if len(unplaced):
+            st.markdown("**Not on the map** (no place of their own):")
+            for event_id, title in zip(unplaced["id"], unplaced["title"], strict=True):
+                st.button(
+                    plain(title), key=f"unplaced-{event_id}", on_click=select, args=(event_id,)
+                )
+
+    if story_ids:
+        here = story_ids.index(selected) + 1 if selected in story_ids else 0
+        a, b, c = st.columns([1, 1, 4])
+        a.button("◀ Previous step", on_click=story_step, args=(-1,), width="stretch")
+        b.button("Next step ▶", on_click=story_step, args=(1,), width="stretch")
+        c.markdown(f"Story step **{here} of {len(story_ids)}**")
+
+    render_card(selected)
+    sync_url(selected)
+
+
+def render_card(selected: str | None) -> None:
+    if selected is None:
+        st.info(
+            "Click a marker on the map or an event on the timeline to read what happened, "
+            "where, when, how sure we are, and the sentence of the source that says so."
+        )
+        return
+    event = by_id.loc[selected]
+    places = table.places[table.places["event_id"] == selected]
+    relative = None
+    if anchor is not None and anchor_id != selected:
+        relative = f"{describe.relative_to(event, anchor)} from the start of: {anchor['title']}"
+    card, article = st.columns([1, 1])
+    with card:
+        st.html(card_html(event, places, relative))
+        related = table.links[
+            (table.links["source_id"] == selected) | (table.links["target_id"] == selected)
+        ]
+        if len(related):
+            st.markdown("**Linked events**")
+        for link in related.itertuples(index=False):
+            other = link.target_id if link.source_id == selected else link.source_id
+            verb = link.relation.replace("_", " ")
+            label = (
+                f"{verb} → {titles[other]}"
+                if link.source_id == selected
+                else (f"← {titles[other]} ({verb} this)")
+            )
+            st.button(
+                plain(label),
+                key=f"link-{link.source_id}-{link.relation}-{link.target_id}",
+                on_click=select,
+                args=(other,),
+            )
+    with article:
+        text = table.sources.get(event["source_file"])
+        if text is not None:
+            st.markdown(f"**Source: {plain(event['source_file'])}**")
+            st.html(article_html(text, event["quote"]), unsafe_allow_javascript=True)
+
+
+def sync_url(selected: str | None) -> None:
+    wanted = to_query(ViewState(window(), selected))
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+if "speed" not in ss:
+    ss.speed = next(iter(SPEEDS))
+st.fragment(view, run_every=TICK_SECONDS if ss.playing else None)()

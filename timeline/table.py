@@ -641,7 +641,7 @@ def _check_quotes(
         verified.loc[rows] = hit
         missing = rows[~hit & (quotes != "")]
         loose = _normalised(text)
-        near = quotes.loc[missing].map(lambda q: _normalised(q) in loose)
+        near = quotes.loc[missing].map(lambda q, loose=loose: _normalised(q) in loose)
         found.append(
             P.rows_problems(
                 file,

@@ -1,0 +1,519 @@
+"""Figure builders: the map and the timeline. They return figures and never render.
+
+Encodings (each has a legend entry, see `timeline.legend`):
+- colour: category (CATEGORIES);
+- hollow marker: claimed or disputed (CLAIM_STATUSES);
+- on the timeline, marker shape: exact time (circle), uncertain time (diamond, with a whisker
+  over the interval it falls in), duration (square, on a solid bar);
+- on the map, a translucent geodesic circle: place known only to a town, region or country
+  (PLACE_RADIUS_KM); a great-circle arc joins the places of one event;
+- an orange ring: a strike on energy infrastructure inside the agreed pause;
+- a black ring: the selected event; dimmed markers: events outside the story step.
+
+Text from the data is escaped before it reaches plotly, whose labels read a subset of HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from timeline.basemap import apply_basemap
+from timeline.describe import duration
+from timeline.geometry import circle, great_circle, joined
+from timeline.vocab import CATEGORIES, CLAIM_STATUSES, PLACE_RADIUS_KM, TIME_PRECISIONS
+
+SELECTED_COLOUR = "#111111"
+PAUSE_COLOUR = "#009E73"
+PAUSE_STRIKE_COLOUR = "#D55E00"
+LINK_COLOUR = "#6b6b6b"
+STORY_COLOUR = "#333333"
+#: Past this many events in view, uncertainty shapes and lanes are left out: a million
+#: whiskers would not be readable anyway, and the figure must stay small.
+DETAIL_LIMIT = 3000
+
+EXACT, UNCERTAIN, DURATION = "circle", "diamond", "square"
+HOLLOW = frozenset(k for k, v in CLAIM_STATUSES.items() if v.hollow)
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """What the figures emphasise beyond the events themselves."""
+
+    selected: str | None = None
+    #: Event ids of the story's steps, in order; others are dimmed. Empty: no story.
+    story: tuple[str, ...] = ()
+    #: The pause event (a span): drawn as a band; energy strikes inside it stand out.
+    pause: pd.Series | None = None
+    #: Anchor event for the relative axis; None: absolute time.
+    anchor: pd.Series | None = None
+    links: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def escape(text: pd.Series) -> pd.Series:
+    return text.astype("str").map(html.escape)
+
+
+def _shape(events: pd.DataFrame) -> pd.Series:
+    duration_kind = events["time_precision"].map(
+        {k: v.is_duration for k, v in TIME_PRECISIONS.items()}
+    ).astype("bool") | ((events["time_precision"] == "minute") & events["end"].notna())
+    exact = events["time_precision"] == "minute"
+    shape = np.where(duration_kind, DURATION, np.where(exact, EXACT, UNCERTAIN))
+    hollow = events["claim_status"].isin(HOLLOW).to_numpy()
+    return pd.Series(
+        np.where(hollow, np.char.add(shape.astype(str), "-open"), shape), index=events.index
+    )
+
+
+def _when(events: pd.DataFrame) -> pd.Series:
+    """Short hover text for the time, vectorised: '18 Mar 14:00 UTC' or an interval."""
+    fmt = "%d %b %H:%M"
+    exact = events["start"].dt.strftime(fmt) + " UTC"
+    interval = (
+        events["earliest"].dt.strftime(fmt) + " – " + events["latest"].dt.strftime(fmt) + " UTC"
+    )
+    about = "about " + exact
+    precision = events["time_precision"].astype("str")
+    label = precision.map({k: v.label for k, v in TIME_PRECISIONS.items()})
+    text = interval.where(precision != "minute", exact).where(precision != "hour", about)
+    return text + " (" + label + ")"
+
+
+def _is_pause_strike(events: pd.DataFrame, pause: pd.Series | None) -> pd.Series:
+    if pause is None:
+        return pd.Series(False, index=events.index)
+    return (
+        (events["category"] == "strike_energy")
+        & (events["earliest"] >= pause["start"])
+        & (events["earliest"] <= pause["end"])
+    )
+
+
+# --- the map -----------------------------------------------------------------------------------
+
+
+def map_figure(
+    events: pd.DataFrame,
+    places: pd.DataFrame,
+    highlights: Highlights = Highlights(),
+    basemap: str = "offline",
+) -> go.Figure:
+    """One marker per event and place for the events given (already filtered to the window)."""
+    placed = places.merge(events, left_on="event_id", right_on="id", how="inner")
+    fig = go.Figure()
+    detailed = len(placed) <= DETAIL_LIMIT
+    if detailed:
+        _add_circles(fig, placed)
+        _add_arcs(fig, placed)
+        _add_story_route(fig, placed, highlights.story)
+    _add_rings(fig, placed, highlights)
+    _add_markers(fig, placed, highlights.story)
+    apply_basemap(fig, basemap)
+    centre, zoom = fit_view(placed)
+    fig.update_layout(
+        map={"center": centre, "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=520,
+        showlegend=False,
+        clickmode="event+select",
+    )
+    return fig
+
+
+def _add_circles(fig: go.Figure, placed: pd.DataFrame) -> None:
+    radius = placed["geo_precision"].astype("str").map(PLACE_RADIUS_KM).fillna(0)
+    for category, group in placed[radius > 0].groupby("category", observed=True):
+        rings = [
+            list(circle(r.lat, r.lon, PLACE_RADIUS_KM[str(r.geo_precision)]))
+            for r in group.itertuples(index=False)
+        ]
+        lats, lons = joined(rings)
+        colour = CATEGORIES[category].colour
+        fig.add_trace(
+            go.Scattermap(
+                lat=lats,
+                lon=lons,
+                mode="lines",
+                fill="toself",
+                fillcolor=_rgba(colour, 0.15),
+                line={"color": _rgba(colour, 0.5), "width": 1},
+                hoverinfo="skip",
+                name="Place uncertainty (radius)",
+                legendgroup="circles",
+                showlegend=not any(t.legendgroup == "circles" for t in fig.data),
+            )
+        )
+
+
+def _add_arcs(fig: go.Figure, placed: pd.DataFrame) -> None:
+    several = placed[placed.groupby("event_id")["event_id"].transform("size") > 1]
+    arcs = []
+    for _, group in several.sort_values("order").groupby("event_id"):
+        points = list(zip(group["lat"], group["lon"], strict=True))
+        for a, b in zip(points, points[1:], strict=False):
+            arcs.append(great_circle(a, b))
+    if arcs:
+        lats, lons = joined(arcs)
+        fig.add_trace(
+            go.Scattermap(
+                lat=lats,
+                lon=lons,
+                mode="lines",
+                line={"color": LINK_COLOUR, "width": 2},
+                hoverinfo="skip",
+                name="Places of one event (great circle)",
+            )
+        )
+
+
+def _add_story_route(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...]) -> None:
+    if not story:
+        return
+    first = placed.sort_values("order").drop_duplicates("event_id").set_index("event_id")
+    steps = [first.loc[i, ["lat", "lon"]].tolist() for i in story if i in first.index]
+    if len(steps) < 2:
+        return
+    lats, lons = joined(
+        [great_circle(tuple(a), tuple(b)) for a, b in zip(steps, steps[1:], strict=False)]
+    )
+    fig.add_trace(
+        go.Scattermap(
+            lat=lats,
+            lon=lons,
+            mode="lines",
+            line={"color": STORY_COLOUR, "width": 3},
+            hoverinfo="skip",
+            name="Story route, step to step",
+        )
+    )
+
+
+def _add_rings(fig: go.Figure, placed: pd.DataFrame, highlights: Highlights) -> None:
+    """Larger discs under a marker: the selection, and energy strikes during the pause."""
+    for mask, colour, size, name in (
+        (
+            _is_pause_strike(placed, highlights.pause),
+            PAUSE_STRIKE_COLOUR,
+            26,
+            "Energy strike during the pause",
+        ),
+        (placed["id"] == highlights.selected, SELECTED_COLOUR, 22, "Selected event"),
+    ):
+        ring = placed[mask]
+        if ring.empty:
+            continue
+        fig.add_trace(
+            go.Scattermap(
+                lat=ring["lat"],
+                lon=ring["lon"],
+                mode="markers",
+                marker={"size": size, "color": colour, "opacity": 0.9},
+                customdata=ring[["id"]].to_numpy(),
+                hoverinfo="skip",
+                name=name,
+            )
+        )
+
+
+def _add_markers(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...]) -> None:
+    hover = (
+        escape(placed["title"])
+        + "<br>"
+        + _when(placed)
+        + "<br>"
+        + escape(placed["name"])
+        + " ("
+        + placed["geo_precision"].astype("str")
+        + ")"
+    )
+    opacity = np.where(placed["id"].isin(story) | (not story), 1.0, 0.25)
+    hollow = placed["claim_status"].isin(HOLLOW)
+    for category, group in placed.groupby("category", observed=True):
+        spec = CATEGORIES[category]
+        fig.add_trace(
+            go.Scattermap(
+                lat=group["lat"],
+                lon=group["lon"],
+                mode="markers",
+                marker={
+                    "size": 14,
+                    "color": spec.colour,
+                    "opacity": opacity[placed.index.get_indexer(group.index)],
+                },
+                customdata=group[["id"]].to_numpy(),
+                text=hover.loc[group.index],
+                hovertemplate="%{text}<extra></extra>",
+                name=spec.label,
+            )
+        )
+    # Scattermap has no open symbols: a white dot inside the coloured one makes it hollow.
+    inner = placed[hollow]
+    if not inner.empty:
+        fig.add_trace(
+            go.Scattermap(
+                lat=inner["lat"],
+                lon=inner["lon"],
+                mode="markers",
+                marker={"size": 7, "color": "white"},
+                customdata=inner[["id"]].to_numpy(),
+                text=hover.loc[inner.index],
+                hovertemplate="%{text}<extra></extra>",
+                name="Hollow: claimed or disputed",
+            )
+        )
+
+
+def fit_view(placed: pd.DataFrame) -> tuple[dict[str, float], float]:
+    """Centre and zoom that show every point given (MapLibre's zoom: 360° / 2**zoom tiles)."""
+    if placed.empty:
+        return {"lat": 48.0, "lon": 30.0}, 2.5
+    lat_lo, lat_hi = placed["lat"].min(), placed["lat"].max()
+    lon_lo, lon_hi = placed["lon"].min(), placed["lon"].max()
+    span = max(lon_hi - lon_lo, (lat_hi - lat_lo) * 1.6, 0.5)
+    # MapLibre draws the world 512 px wide at zoom 0; the map is about 600 px wide.
+    zoom = math.log2(360 / span) - 0.2
+    return {"lat": float((lat_lo + lat_hi) / 2), "lon": float((lon_lo + lon_hi) / 2)}, float(
+        min(max(zoom, 0.5), 8.0)
+    )
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+# --- the timeline ------------------------------------------------------------------------------
+
+
+def _lanes(events: pd.DataFrame) -> pd.Series:
+    """Stack events that overlap in time within a category into separate lanes."""
+    lane = pd.Series(0, index=events.index)
+    for _, group in events.sort_values("earliest").groupby("category", observed=True):
+        ends: list[pd.Timestamp] = []
+        for idx, lo, hi in zip(group.index, group["earliest"], group["latest"], strict=True):
+            free = next((i for i, e in enumerate(ends) if e < lo), None)
+            if free is None:
+                ends.append(hi)
+                free = len(ends) - 1
+            else:
+                ends[free] = hi
+            # Keep even exact points apart by a few hours so each stays clickable.
+            ends[free] = max(hi, lo + pd.Timedelta(hours=6))
+            lane[idx] = free
+    return lane
+
+
+def timeline_figure(
+    events: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    bounds: tuple[pd.Timestamp, pd.Timestamp],
+    highlights: Highlights = Highlights(),
+) -> go.Figure:
+    """Events by category (rows) over time; the window shaded; spans as bars."""
+    fig = go.Figure()
+    categories = list(CATEGORIES)
+    row = events["category"].astype("str").map({c: i for i, c in enumerate(categories)})
+    detailed = len(events) <= DETAIL_LIMIT
+    lane = _lanes(events) if detailed else pd.Series(0, index=events.index)
+    y = row.astype("float") + 0.22 * (lane % 4) - 0.3
+    x = _x(highlights.anchor)
+    inside = (events["latest"] >= window[0]) & (events["earliest"] <= window[1])
+    dim = inside & (events["id"].isin(highlights.story) | (not highlights.story))
+    if detailed:
+        _add_intervals(fig, events, y, x)
+        _add_links(fig, events, y, x, highlights.links)
+    _add_timeline_rings(fig, events, y, x, highlights)
+    _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor)
+    _mark_window(fig, window, x)
+    if highlights.pause is not None:
+        fig.add_vrect(
+            x0=x(highlights.pause["start"]),
+            x1=x(min(highlights.pause["end"], bounds[1])),
+            fillcolor=PAUSE_COLOUR,
+            opacity=0.08,
+            line_width=0,
+            layer="below",
+        )
+        fig.add_annotation(
+            x=x(highlights.pause["start"]),
+            y=len(categories) - 0.35,
+            text="30-day pause on energy strikes →",
+            showarrow=False,
+            xanchor="left",
+            font={"color": PAUSE_COLOUR, "size": 11},
+        )
+    fig.update_yaxes(
+        tickvals=list(range(len(categories))),
+        ticktext=[CATEGORIES[c].label for c in categories],
+        range=[-0.6, len(categories) - 0.2],
+        showgrid=True,
+        zeroline=False,
+    )
+    _x_axis(fig, _view_range(window, bounds), highlights.anchor, x)
+    fig.update_layout(
+        height=520,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        showlegend=False,
+        clickmode="event+select",
+        dragmode="pan",
+        hovermode="closest",
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def _view_range(
+    window: tuple[pd.Timestamp, pd.Timestamp], bounds: tuple[pd.Timestamp, pd.Timestamp]
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window with a fifth of its width of context on each side, inside the story."""
+    pad = (window[1] - window[0]) / 5
+    return max(window[0] - pad, bounds[0]), min(window[1] + pad, bounds[1])
+
+
+def _x(anchor: pd.Series | None):
+    """Times as plotted: datetimes, or hours from the anchor's start on the relative axis."""
+    if anchor is None:
+        return lambda t: t
+    origin = anchor["start"]
+    return lambda t: (t - origin) / pd.Timedelta(hours=1)
+
+
+def _add_intervals(fig, events, y, x) -> None:
+    shape = _shape(events)
+    bars = shape.str.startswith(DURATION)
+    whiskers = ~bars & (events["earliest"] < events["latest"])
+    for mask, width, opacity in ((whiskers, 2, 0.8), (bars, 9, 0.55)):
+        for category, group in events[mask].groupby("category", observed=True):
+            xs, ys = [], []
+            for i in group.index:
+                xs += [x(group.at[i, "earliest"]), x(group.at[i, "latest"]), None]
+                ys += [y[i], y[i], None]
+            colour = CATEGORIES[category].colour
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines+markers" if width == 2 else "lines",
+                    line={"color": colour, "width": width},
+                    opacity=opacity,
+                    marker={"symbol": "line-ns-open", "size": 10, "color": colour},
+                    hoverinfo="skip",
+                    name="interval",
+                )
+            )
+
+
+def _add_links(fig, events, y, x, links: pd.DataFrame) -> None:
+    if links is None or links.empty:
+        return
+    mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
+    at = pd.DataFrame({"id": events["id"], "x": mid.map(x), "y": y})
+    pairs = links.merge(at, left_on="source_id", right_on="id").merge(
+        at, left_on="target_id", right_on="id", suffixes=("_a", "_b")
+    )
+    if pairs.empty:
+        return
+    xs, ys = [], []
+    for r in pairs.itertuples(index=False):
+        xs += [r.x_a, r.x_b, None]
+        ys += [r.y_a, r.y_b, None]
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            hoverinfo="skip",
+            name="link",
+            line={"color": LINK_COLOUR, "width": 1, "dash": "dot"},
+        )
+    )
+
+
+def _add_timeline_rings(fig, events, y, x, highlights: Highlights) -> None:
+    mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
+    for mask, colour, size in (
+        (_is_pause_strike(events, highlights.pause), PAUSE_STRIKE_COLOUR, 24),
+        (events["id"] == highlights.selected, SELECTED_COLOUR, 22),
+    ):
+        if mask.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=[x(t) for t in mid[mask]],
+                    y=y[mask],
+                    mode="markers",
+                    hoverinfo="skip",
+                    marker={
+                        "symbol": "circle-open",
+                        "size": size,
+                        "color": colour,
+                        "line": {"width": 3, "color": colour},
+                    },
+                    customdata=events.loc[mask, ["id"]].to_numpy(),
+                    name="ring",
+                )
+            )
+
+
+def _add_points(fig, events, y, x, opacity, anchor) -> None:
+    mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
+    exact = events["time_precision"].isin(["minute", "hour"])
+    at = events["start"].where(exact, mid)
+    hover = escape(events["title"]) + "<br>" + _when(events)
+    if anchor is not None:
+        rel = (events["start"] - anchor["start"]).map(duration)
+        hover += "<br>" + rel + " from the anchor"
+    colours = events["category"].astype("str").map({k: v.colour for k, v in CATEGORIES.items()})
+    fig.add_trace(
+        go.Scatter(
+            x=[x(t) for t in at],
+            y=y,
+            mode="markers",
+            marker={
+                "symbol": _shape(events),
+                "size": 13,
+                "color": colours,
+                "opacity": opacity,
+                "line": {"width": 2, "color": colours},
+            },
+            customdata=events[["id"]].to_numpy(),
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            name="events",
+        )
+    )
+
+
+def _mark_window(fig, window, x) -> None:
+    fig.add_vrect(
+        x0=x(window[0]),
+        x1=x(window[1]),
+        fillcolor="#4a90d9",
+        opacity=0.10,
+        line={"color": "#4a90d9", "width": 1},
+        layer="below",
+    )
+
+
+def _x_axis(fig, bounds, anchor, x) -> None:
+    if anchor is None:
+        fig.update_xaxes(
+            type="date", range=[bounds[0], bounds[1]], showgrid=True, title_text="time (UTC)"
+        )
+        return
+    lo, hi = x(bounds[0]), x(bounds[1])
+    step = 24 if hi - lo > 72 else 6
+    ticks = np.arange(math.floor(lo / step) * step, hi + step, step)
+    fig.update_xaxes(
+        type="linear",
+        range=[lo, hi],
+        tickvals=ticks,
+        ticktext=[duration(pd.Timedelta(hours=float(t))) for t in ticks],
+        title_text="time from the anchor's start",
+        showgrid=True,
+    )
