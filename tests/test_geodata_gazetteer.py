@@ -6,6 +6,7 @@ import doctest
 import importlib
 import socket
 import time
+from importlib import resources
 
 import geopy.geocoders.nominatim
 import pytest
@@ -134,7 +135,7 @@ def test_packaged_gazetteer_is_loaded_once():
 
 
 def test_packaged_gazetteer_is_utf8_without_bom():
-    raw = (importlib.resources.files("geodata") / "gazetteer.csv").read_bytes()
+    raw = (resources.files("geodata") / "gazetteer.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     raw.decode("utf-8")
 
