@@ -201,7 +201,7 @@ def round_line(points: Iterable[Point]) -> list[list[float]]:
 
 
 def _compact(value: float) -> float:
-    value = round(value, DECIMALS)
+    value = round(float(value), DECIMALS)
     return int(value) if value.is_integer() else value  # "180" rather than "180.0"
 
 
