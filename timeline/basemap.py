@@ -99,14 +99,16 @@ DEFAULT_BASEMAP = "offline"
 def apply_basemap(fig: go.Figure, basemap_id: str) -> go.Figure:
     """Set the figure's map style and layers to those of `basemap_id`; change nothing else.
 
-    Replaces any layers already there, so switching base maps leaves no offline layer behind an
-    online style. Returns the same figure, for chaining.
+    Replaces any layers already there, so switching base maps leaves no offline layer under an
+    online style. (`fig.update_layout(map_layers=[])` would keep the old layers: plotly merges an
+    empty list into the existing one, so the layers are assigned instead.) Returns the same figure,
+    for chaining.
     """
     try:
         basemap = BASEMAPS[basemap_id]
     except KeyError:
         known = ", ".join(BASEMAPS)
         raise ValueError(f"unknown base map {basemap_id!r}; choose one of: {known}") from None
-    return fig.update_layout(
-        map_style=basemap.map_style, map_layers=[dict(layer) for layer in basemap.layers]
-    )
+    fig.update_layout(map_style=basemap.map_style)
+    fig.layout.map.layers = [dict(layer) for layer in basemap.layers]
+    return fig
