@@ -115,13 +115,10 @@ def on_chart_select(key: str) -> None:
 
 
 def step(direction: int) -> None:
-    current = by_id.loc[ss.event] if ss.event in by_id.index else None
-    when = current["start"] if current is not None else window()[0] - pd.Timedelta(seconds=1)
-    nxt = (
-        neighbour_event(shown_events, when, direction)
-        if current is not None
-        else (neighbour_event(shown_events, when, 1))
-    )
+    if ss.event in by_id.index:
+        nxt = neighbour_event(shown_events, by_id.loc[ss.event, "start"], direction, ss.event)
+    else:
+        nxt = neighbour_event(shown_events, window()[0] - pd.Timedelta(seconds=1), 1)
     if nxt is not None:
         select(nxt["id"])
 

@@ -146,6 +146,7 @@ def to_csv(table: EventTable) -> str:
         lon=("lon", ";".join),
         geo_precision=("geo_precision", ";".join),
     )
+    flat = flat.astype("str")
     records = records.join(flat, on="id").fillna(
         {"places": "", "lat": "", "lon": "", "geo_precision": ""}
     )

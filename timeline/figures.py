@@ -63,7 +63,7 @@ def _shape(events: pd.DataFrame) -> pd.Series:
     duration_kind = events["time_precision"].map(
         {k: v.is_duration for k, v in TIME_PRECISIONS.items()}
     ).astype("bool") | ((events["time_precision"] == "minute") & events["end"].notna())
-    exact = events["time_precision"] == "minute"
+    exact = events["time_precision"].isin(["minute", "hour"])
     shape = np.where(duration_kind, DURATION, np.where(exact, EXACT, UNCERTAIN))
     hollow = events["claim_status"].isin(HOLLOW).to_numpy()
     return pd.Series(

@@ -33,14 +33,20 @@ def shift_window(
     return new_end - width, new_end
 
 
-def neighbour_event(events: pd.DataFrame, when: pd.Timestamp, direction: int) -> pd.Series | None:
-    """The first event starting after (direction=1) or before (-1) `when`, by start time."""
-    starts = events.sort_values(["start", "id"], kind="stable")
-    if direction > 0:
-        later = starts[starts["start"] > when]
-        return None if later.empty else later.iloc[0]
-    earlier = starts[starts["start"] < when]
-    return None if earlier.empty else earlier.iloc[-1]
+def neighbour_event(
+    events: pd.DataFrame, when: pd.Timestamp, direction: int, after_id: str = ""
+) -> pd.Series | None:
+    """The next (direction=1) or previous (-1) event in (start, id) order from (when, after_id).
+
+    Ids break ties, so events that start together (the call and what it agreed) are stepped
+    through one by one.
+    """
+    later = (events["start"] > when) | ((events["start"] == when) & (events["id"] > after_id))
+    earlier = (events["start"] < when) | ((events["start"] == when) & (events["id"] < after_id))
+    pool = events[later if direction > 0 else earlier].sort_values(["start", "id"])
+    if pool.empty:
+        return None
+    return pool.iloc[0] if direction > 0 else pool.iloc[-1]
 
 
 def window_around(

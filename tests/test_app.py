@@ -1,0 +1,128 @@
+"""What runs on the server: loading, filtering, selection and URL state (AppTest, no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def run(query: dict[str, str] | None = None, env_table: str | None = None, monkeypatch=None):
+    if env_table is not None:
+        monkeypatch.setenv("TIMELINE_MAP_TABLE", env_table)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def figure(at: AppTest, key: str) -> dict:
+    charts = {c.proto.id: c for c in at.get("plotly_chart")}
+    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
+    assert charts
+    return json.loads(chart.proto.spec)
+
+
+def map_event_ids(at: AppTest) -> set[str]:
+    spec = figure(at, "map")
+    ids = set()
+    for trace in spec["data"]:
+        if trace.get("mode") == "markers" and trace.get("customdata"):
+            ids |= {row[0] for row in trace["customdata"]}
+    return ids
+
+
+def count_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "in the window" in m.value)
+
+
+def test_the_app_opens_on_the_whole_story_with_no_exception():
+    at = run()
+    assert not at.exception
+    assert count_line(at).startswith("**15 of 15 events**")
+    assert len(map_event_ids(at)) == 11
+    assert at.query_params["from"] == "2025-03-11T00:00Z"
+
+
+def test_the_night_preset_filters_the_map():
+    at = run()
+    at.button(key="preset-Night after the call").click().run()
+    assert not at.exception
+    assert at.query_params["from"] == "2025-03-18T14:00Z"
+    assert at.query_params["to"] == "2025-03-19T06:00Z"
+    ids = map_event_ids(at)
+    assert {"sumy-hospital", "kavkazskaya-depot", "sloviansk-power"} <= ids
+    assert "jeddah-talks" not in ids and "riyadh-talks" not in ids
+
+
+def test_a_shared_link_restores_the_window_and_the_selection():
+    at = run({"from": "2025-03-18T14:00Z", "to": "2025-03-19T06:00Z", "event": "sumy-hospital"})
+    assert not at.exception
+    assert at.slider(key="window").value[0].isoformat() == "2025-03-18T14:00:00"
+    assert "sumy-hospital" in map_event_ids(at)
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert 'data-event-id="sumy-hospital"' in html
+    assert '<mark id="quote-mark">He criticized Putin' in html
+
+
+@pytest.mark.parametrize(
+    "query", [{"from": "nonsense", "to": "2025-03-19T06:00Z"}, {"event": "no-such-event"}]
+)
+def test_a_bad_link_shows_a_notice_and_the_default_view(query):
+    at = run(query)
+    assert not at.exception
+    assert len(at.warning) == 1
+    assert count_line(at).startswith("**15 of 15 events**")
+
+
+def test_previous_and_next_step_through_events_that_start_together():
+    at = run({"event": "trump-putin-call", "from": "2025-03-18T14:00Z", "to": "2025-03-18T15:00Z"})
+    at.button[3].click().run()  # Previous event: three events start at 14:00 UTC
+    assert at.query_params["event"] == "hockey-matches"
+    at.button[3].click().run()
+    assert at.query_params["event"] == "energy-pause"
+    at.button[4].click().run()  # Next event
+    at.button[4].click().run()
+    at.button[4].click().run()
+    assert not at.exception
+    assert at.query_params["event"] == "drones-after-call"
+    # The window moved to show it.
+    assert at.query_params["to"] >= "2025-03-18T16:00Z"
+
+
+def test_a_linked_event_button_moves_there():
+    at = run({"event": "riyadh-talks"})
+    link = next(b for b in at.button if b.key and "witkoff" in b.key)
+    link.click().run()
+    assert at.query_params["event"] == "witkoff-jeddah"
+
+
+def test_hiding_claims_removes_hollow_events():
+    at = run()
+    at.checkbox[0].check().run()
+    ids = map_event_ids(at)
+    assert "kavkazskaya-depot" not in ids and "sudzha-retaken" not in ids
+    assert "sumy-hospital" in ids
+
+
+def test_a_table_with_bad_rows_still_opens_and_lists_its_problems(tmp_path, monkeypatch):
+    seed = Path("seeds/events.csv").read_text("utf-8").splitlines()
+    bad = seed[1].replace("2025-03-11T00:00+03:00", "11 March", 1)
+    table = tmp_path / "events.csv"
+    table.write_text("\n".join([seed[0], bad, *seed[2:]]) + "\n", "utf-8")
+    at = run(env_table=str(table), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert any("problems in the table" in e.label for e in at.expander)
+    assert count_line(at).startswith("**14 of 14 events**")
+
+
+def test_a_table_with_no_good_rows_says_so(tmp_path, monkeypatch):
+    table = tmp_path / "events.csv"
+    table.write_bytes(b"")
+    at = run(env_table=str(table), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert "no event that could be loaded" in at.error[0].value

@@ -1,0 +1,154 @@
+"""Figures, card and legend: what is drawn, and that data text never becomes HTML."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from timeline.card import article_html, card_html
+from timeline.figures import Highlights, map_figure, timeline_figure
+from timeline.geometry import circle, great_circle
+from timeline.legend import legend_entries
+from timeline.table import parse_events, read_events
+from timeline.vocab import CATEGORIES, CLAIM_STATUSES, PLACE_RADIUS_KM
+
+T = pd.Timestamp
+BOUNDS = (T("2025-03-11T00:00Z"), T("2025-03-26T00:00Z"))
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return read_events("seeds/events.csv")
+
+
+def traces(fig, name):
+    return [t for t in fig.data if t.name == name]
+
+
+def test_the_map_has_one_marker_per_event_and_place(seed):
+    fig = map_figure(seed.events, seed.places)
+    ids = [
+        row[0]
+        for cat in CATEGORIES.values()
+        for t in traces(fig, cat.label)
+        for row in t.customdata
+    ]
+    assert len(ids) == len(seed.places) == 14
+    assert ids.count("trump-putin-call") == 2
+
+
+def test_uncertain_places_get_circles_of_the_table_radius(seed):
+    fig = map_figure(seed.events, seed.places)
+    rings = traces(fig, "Place uncertainty (radius)")
+    assert rings and all(t.fill == "toself" for t in rings)
+    # The Kursk Oblast point: its circle is 100 km on the ground.
+    ring = circle(51.75, 36.017, PLACE_RADIUS_KM["region"])
+    from geopy.distance import geodesic
+
+    assert geodesic((51.75, 36.017), ring[10]).km == pytest.approx(100, abs=0.01)
+
+
+def test_two_places_are_joined_by_a_great_circle_arc(seed):
+    fig = map_figure(seed.events, seed.places)
+    (arc,) = traces(fig, "Places of one event (great circle)")
+    segments, current = [], []
+    for lat in arc.lat:
+        if lat is None:
+            segments.append(current)
+            current = []
+        else:
+            current.append(lat)
+    assert len(segments) == 3  # the call, Starmer-Zelensky, Sudzha and Kursk Oblast
+    call = next(s for s in segments if s[0] == pytest.approx(38.8977))
+    assert max(call) > 60  # a great circle from Washington to Moscow bows north
+    points = great_circle((0.0, 170.0), (0.0, -170.0))
+    assert max(abs(b[1] - a[1]) for a, b in zip(points, points[1:], strict=False)) < 5
+
+
+def test_claims_are_hollow_and_energy_strikes_in_the_pause_ringed(seed):
+    pause = seed.events.set_index("id").loc["energy-pause"]
+    fig = map_figure(seed.events, seed.places, Highlights(pause=pause))
+    (hollow,) = traces(fig, "Hollow: claimed or disputed")
+    assert {r[0] for r in hollow.customdata} == {
+        "sudzha-retaken",
+        "kavkazskaya-depot",
+        "drones-after-call",
+    }
+    (ring,) = traces(fig, "Energy strike during the pause")
+    assert {r[0] for r in ring.customdata} == {"sloviansk-power", "kavkazskaya-depot"}
+
+
+def test_the_timeline_draws_shapes_by_precision_and_the_window(seed):
+    window = (T("2025-03-18T14:00Z"), T("2025-03-19T06:00Z"))
+    fig = timeline_figure(seed.events, window, BOUNDS, Highlights(links=seed.links))
+    (points,) = traces(fig, "events")
+    symbol = dict(zip([r[0] for r in points.customdata], points.marker.symbol, strict=True))
+    assert symbol["sumy-hospital"] == "circle"
+    assert symbol["kavkazskaya-depot"] == "circle-open"  # claimed
+    assert symbol["sloviansk-power"] == "diamond"  # happened some time in a range
+    assert symbol["riyadh-talks"] == "square"  # lasted the span
+    assert traces(fig, "link")
+    window_shape = fig.layout.shapes[0]
+    assert (T(window_shape.x0), T(window_shape.x1)) == window
+
+
+def test_the_relative_axis_counts_hours_from_the_anchor(seed):
+    e = seed.events.set_index("id", drop=False)
+    fig = timeline_figure(seed.events, BOUNDS, BOUNDS, Highlights(anchor=e.loc["trump-putin-call"]))
+    (points,) = traces(fig, "events")
+    x = dict(zip([r[0] for r in points.customdata], points.x, strict=True))
+    assert x["sumy-hospital"] == pytest.approx(6.5)
+    assert "+1 d" in fig.layout.xaxis.ticktext
+
+
+def test_story_mode_dims_other_events(seed):
+    story = ("trump-putin-call", "sumy-hospital")
+    fig = map_figure(seed.events, seed.places, Highlights(story=story))
+    assert traces(fig, "Story route, step to step")
+    (strikes,) = traces(fig, CATEGORIES["strike_civilian"].label)
+    assert list(strikes.marker.opacity) == [1.0]
+    (energy,) = traces(fig, CATEGORIES["strike_energy"].label)
+    assert set(energy.marker.opacity) == {0.25}
+
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def test_data_text_is_escaped_in_card_hover_and_article():
+    text = "\n".join(
+        [
+            "id,title,summary,start,time_precision,category,places,countries,further_sources",
+            f'a,"{HOSTILE}","{HOSTILE}",2025-03-18T14:00+00:00,minute,military,Moscow,RU,'
+            '"javascript:alert(1);https://example.org/a"',
+        ]
+    )
+    t = parse_events(text)
+    card = card_html(t.events.iloc[0], t.places)
+    assert "<script>" not in card and "<img" not in card
+    assert "&lt;script&gt;" in card
+    assert 'href="javascript' not in card and 'href="https://example.org/a"' in card
+    fig = map_figure(t.events, t.places)
+    assert "<script>" not in fig.to_json()
+    article = article_html(HOSTILE + " said it.", "said it.")
+    assert "<script>alert" not in article and '<mark id="quote-mark">said it.</mark>' in article
+
+
+def test_every_encoding_has_a_legend_entry():
+    labels = " ".join(label for _, label in legend_entries())
+    for category in CATEGORIES.values():
+        assert category.label in labels
+    for status in CLAIM_STATUSES.values():
+        assert status.label in labels
+    for words in (
+        "circle",
+        "diamond",
+        "bar",
+        "great-circle arc",
+        "linked events",
+        "story route",
+        "during the pause",
+        "30-day pause",
+        "Selected",
+        "region 100 km",
+    ):
+        assert words in labels

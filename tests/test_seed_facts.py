@@ -1,0 +1,64 @@
+"""The seed table says what the fact sheet says: dates, places and precision are the product."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from timeline.story import read_story
+from timeline.table import read_events
+
+SEEDS = "seeds/events.csv"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return read_events(SEEDS)
+
+
+def test_the_seed_table_is_clean(seed):
+    assert seed.problems.empty, seed.problems.to_string()
+    assert len(seed.events) >= 14
+    assert seed.events["quote_verified"].all()
+
+
+@pytest.mark.parametrize(
+    ("event_id", "start_utc", "precision"),
+    [
+        ("jeddah-talks", "2025-03-10T21:00Z", "day"),  # 11 March in Jeddah (UTC+3)
+        ("sudzha-retaken", "2025-03-12T21:00Z", "day"),
+        ("trump-putin-call", "2025-03-18T14:00Z", "minute"),
+        ("sumy-hospital", "2025-03-18T20:30Z", "hour"),
+        ("kavkazskaya-depot", "2025-03-18T23:08Z", "hour"),
+        ("sloviansk-power", "2025-03-18T17:00Z", "range"),
+        ("riyadh-talks", "2025-03-22T21:00Z", "span"),  # 23 March in Riyadh
+    ],
+)
+def test_dates_and_precision_follow_the_fact_sheet(seed, event_id, start_utc, precision):
+    event = seed.events.set_index("id").loc[event_id]
+    assert event["start"] == pd.Timestamp(start_utc)
+    assert event["time_precision"] == precision
+
+
+def test_the_call_has_two_places_and_the_depot_is_near_kavkazskaya(seed):
+    places = seed.places.groupby("event_id")["name"].apply(list)
+    assert places["trump-putin-call"] == ["White House, Washington", "Moscow"]
+    depot = seed.places.set_index("event_id").loc["kavkazskaya-depot"]
+    assert (depot["name"], str(depot["geo_precision"])) == ("Kavkazskaya", "near")
+    assert (depot["lat"], depot["lon"]) == (45.44392, 40.66703)
+
+
+def test_the_follow_up_talks_were_held_in_riyadh_23_to_25_march(seed):
+    riyadh = seed.events.set_index("id").loc["riyadh-talks"]
+    assert riyadh["end"] == pd.Timestamp("2025-03-25T21:00Z")  # end of 25 March, Riyadh
+    assert seed.places.set_index("event_id").loc["riyadh-talks", "name"] == "Ritz-Carlton, Riyadh"
+
+
+def test_the_story_names_only_events_of_the_table(seed):
+    story = read_story("seeds/story.toml")
+    ids = set(seed.events["id"])
+    assert story.anchor in ids and story.pause in ids
+    for narrative in story.narratives:
+        assert set(narrative.event_ids) <= ids
+    assert story.narratives[0].id == "article"
+    assert set(story.narratives[0].event_ids) == ids
