@@ -316,6 +316,8 @@ def _schema_failures(typed: pd.DataFrame, raw: pd.DataFrame, file: str) -> pd.Da
 
 def _split_lists(raw: pd.DataFrame) -> pd.DataFrame:
     """One row per (event, place), with its country and precision, from the list cells."""
+    if not raw["places"].str.contains(LIST_SEPARATOR, regex=False).any():
+        return _single_places(raw)
     names = raw["places"].str.split(LIST_SEPARATOR)
     long = pd.DataFrame({"names": names, "position": raw.index}).explode("names")
     long = long[long["names"].str.strip() != ""]
@@ -338,6 +340,23 @@ def _split_lists(raw: pd.DataFrame) -> pd.DataFrame:
             one_for_all | (lengths == count)
         )
     return long.drop(columns="names")
+
+
+def _single_places(raw: pd.DataFrame) -> pd.DataFrame:
+    """The common case of other people's data, one place a row: no list to split."""
+    rows = raw[raw["places"] != ""]
+    long = pd.DataFrame(
+        {
+            "position": rows.index,
+            "order": 0,
+            "name": rows["places"].to_numpy(),
+            "countries": rows["countries"].to_numpy(),
+            "place_precision": rows["place_precision"].to_numpy(),
+        }
+    )
+    for column in ("countries", "place_precision"):
+        long[column + "_mismatch"] = long[column].str.contains(LIST_SEPARATOR, regex=False)
+    return long
 
 
 def _geocode(

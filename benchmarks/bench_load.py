@@ -1,0 +1,69 @@
+"""Print how long the data path takes on a synthetic table of N events (default 1,000,000).
+
+    python benchmarks/bench_load.py [N]
+
+The table looks like ACLED-style data: given coordinates, about 10,000 distinct place names,
+day precision, a category from the vocabulary. Figures printed: CSV size, load time (parse,
+pandera checks, coordinates), peak resident memory, a window filter, and the
+map figure for a one-day window.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import resource
+
+import numpy as np
+import pandas as pd
+
+from timeline.figures import map_figure
+from timeline.table import parse_events
+from timeline.vocab import CATEGORIES
+from timeline.window import events_in_window
+
+
+def synthetic_csv(n: int, seed: int = 1) -> str:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2020-01-01T00:00Z") + pd.to_timedelta(
+        rng.integers(0, 5 * 365, n), unit="D")
+    names = rng.integers(0, 10_000, n)
+    frame = pd.DataFrame({
+        "id": [f"e{i}" for i in range(n)],
+        "title": "event",
+        "start": start.strftime("%Y-%m-%dT00:00+00:00"),
+        "time_precision": "day",
+        "places": pd.Series(names).map("site {}".format),
+        "lat": rng.uniform(44, 52, n).round(5),
+        "lon": rng.uniform(22, 40, n).round(5),
+        "category": rng.choice(list(CATEGORIES), n),
+        "claim_status": "confirmed",
+    })
+    return frame.to_csv(index=False)
+
+
+def timed(label: str, func):
+    t0 = time.perf_counter()
+    result = func()
+    print(f"{label:<40} {time.perf_counter() - t0:8.3f} s")
+    return result
+
+
+def main(n: int) -> None:
+    text = timed(f"make a synthetic CSV of {n:,} events", lambda: synthetic_csv(n))
+    print(f"{'CSV size':<40} {len(text) / 1e6:8.1f} MB")
+    table = timed("load (parse, check, place)", lambda: parse_events(text))
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{'peak resident memory of the process':<40} {peak_kib / 1e3:8.1f} MB")
+    print(f"{'events loaded / problems':<40} {len(table.events):,} / {len(table.problems):,}")
+    lo, hi = pd.Timestamp("2022-06-01T00:00Z"), pd.Timestamp("2022-06-02T00:00Z")
+    visible = timed("filter a one-day window", lambda: events_in_window(table.events, lo, hi))
+    placed = table.places[table.places["event_id"].isin(visible["id"])]
+    fig = timed(f"map figure of the window ({len(placed):,} points)",
+                lambda: map_figure(visible, placed))
+    size = timed("figure to JSON", lambda: len(fig.to_json()))
+    print(f"{'figure JSON size':<40} {size / 1e6:8.2f} MB")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
