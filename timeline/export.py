@@ -52,28 +52,17 @@ def _with_offset(when: pd.Series, offset_min: pd.Series) -> pd.Series:
 def event_records(table: EventTable) -> pd.DataFrame:
     """One row per event with plain-text fields, in the order of EVENT_FIELDS."""
     e = table.events
-    out = pd.DataFrame(
-        {
-            **{f: e[f] for f in ("id", "title", "summary")},
-            "start": _with_offset(e["start"], e["start_offset_min"]),
-            "end": _with_offset(e["end"], e["start_offset_min"]),
-            **{
-                f: e[f].astype("str").replace("nan", "")
-                for f in (
-                    "time_precision",
-                    "time_note",
-                    "category",
-                    "actors",
-                    "reported_by",
-                    "claim_status",
-                    "quote",
-                )
-            },
-            "source": e["source_file"],
-            **{f: e[f] for f in ("quote_verified", "further_sources", "related", "notes")},
-        }
-    )
-    return out[list(EVENT_FIELDS)]
+    out = pd.DataFrame(index=e.index)
+    for name in EVENT_FIELDS:
+        if name in ("start", "end"):
+            out[name] = _with_offset(e[name], e["start_offset_min"])
+        elif name == "source":
+            out[name] = e["source_file"]
+        elif isinstance(e[name].dtype, pd.CategoricalDtype):
+            out[name] = e[name].astype("str").where(e[name].notna(), "")
+        else:
+            out[name] = e[name]
+    return out
 
 
 def _places_by_event(table: EventTable) -> dict[str, list[dict]]:
