@@ -174,3 +174,21 @@ def test_night_preset_changes_count_and_markers(page, app_url):
     assert "sumy-hospital" in after_ids and "riyadh-talks" not in after_ids
     assert_no_exception(page)
     screenshot(page, "preset-night")
+
+
+def test_shared_link_restores_window_and_card_and_bad_link_warns(page, app_url):
+    shared = {"from": "2025-03-22T00:00Z", "to": "2025-03-25T00:00Z", "event": "riyadh-talks"}
+    open_app(page, app_url, shared)
+    expect(card(page, "riyadh-talks")).to_be_visible()
+    assert query(page) == shared
+    slider = page.get_by_role("slider")
+    expect(slider.first).to_have_attribute("aria-valuetext", "22 Mar 2025, 00:00")
+    expect(slider.last).to_have_attribute("aria-valuetext", "25 Mar 2025, 00:00")
+    assert_no_exception(page)
+    screenshot(page, "shared-link-riyadh")
+
+    open_app(page, app_url, {"event": "nope"})
+    expect(page.locator('[data-testid="stAlert"]').first).to_be_visible()
+    expect(page.locator("div.event-card")).to_have_count(0)
+    assert_no_exception(page)
+    screenshot(page, "bad-link-notice")
