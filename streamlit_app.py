@@ -201,7 +201,7 @@ def view() -> None:
             ss.playing = False
             st.rerun()
 
-    controls = st.columns([1.2, 1.2, 1.3, 0.9, 0.9, 0.9, 1.6])
+    controls = st.columns([1.1, 1.2, 1.4, 1.2, 1.2, 0.9, 1.5])
     for column, preset in zip(controls, story.windows, strict=False):
         column.button(
             preset.label,

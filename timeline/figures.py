@@ -327,7 +327,7 @@ def timeline_figure(
     dim = inside & (events["id"].isin(highlights.story) | (not highlights.story))
     if detailed:
         _add_intervals(fig, events, y, x)
-        _add_links(fig, events, y, x, highlights.links)
+        _add_links(fig, events, y, x, highlights.links, highlights.selected)
     _add_timeline_rings(fig, events, y, x, highlights)
     _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor)
     _mark_window(fig, window, x)
@@ -409,7 +409,8 @@ def _add_intervals(fig, events, y, x) -> None:
             )
 
 
-def _add_links(fig, events, y, x, links: pd.DataFrame) -> None:
+def _add_links(fig, events, y, x, links: pd.DataFrame, selected: str | None) -> None:
+    """Dotted lines between linked events; those of the selected event drawn darker."""
     if links is None or links.empty:
         return
     mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
@@ -417,22 +418,18 @@ def _add_links(fig, events, y, x, links: pd.DataFrame) -> None:
     pairs = links.merge(at, left_on="source_id", right_on="id").merge(
         at, left_on="target_id", right_on="id", suffixes=("_a", "_b")
     )
-    if pairs.empty:
-        return
-    xs, ys = [], []
-    for r in pairs.itertuples(index=False):
-        xs += [r.x_a, r.x_b, None]
-        ys += [r.y_a, r.y_b, None]
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            hoverinfo="skip",
-            name="link",
-            line={"color": LINK_COLOUR, "width": 1, "dash": "dot"},
-        )
-    )
+    mine = (pairs["source_id"] == selected) | (pairs["target_id"] == selected)
+    for subset, width, opacity in ((pairs[~mine], 1, 0.35), (pairs[mine], 2, 0.9)):
+        if subset.empty:
+            continue
+        xs, ys = [], []
+        for r in subset.itertuples(index=False):
+            xs += [r.x_a, r.x_b, None]
+            ys += [r.y_a, r.y_b, None]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", hoverinfo="skip", name="link", opacity=opacity,
+            line={"color": LINK_COLOUR, "width": width, "dash": "dot"},
+        ))  # fmt: skip
 
 
 def _add_timeline_rings(fig, events, y, x, highlights: Highlights) -> None:

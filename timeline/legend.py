@@ -39,8 +39,8 @@ def legend_entries() -> list[tuple[str, str]]:
             (_dot("#555555", hollow=status.hollow), f"{status.label}: {status.description}")
         )
     entries += [
-        ("●", "Timeline: circle = time known to the minute or about the hour"),
-        ("◆", "Timeline: diamond with whisker = happened some time in the interval shown"),
+        ("● ", "Timeline: circle = time known to the minute or about the hour"),
+        ("◆ ", "Timeline: diamond with whisker = happened some time in the interval shown"),
         (_bar("#555555", "8px solid"), "Timeline: bar = lasted the whole span"),
     ]
     radii = ", ".join(f"{name} {km:g} km" for name, km in PLACE_RADIUS_KM.items() if km > 0)
