@@ -24,6 +24,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import itertools
 import re
 import time
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import numpy as np
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, WebSocketRoute
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -268,13 +270,46 @@ def assert_no_exception(page: Page) -> None:
     assert "Traceback" not in body, f"the page shows a traceback:\n{body[-2000:]}"
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page PNG to ``test-artifacts/screenshots/{name}.png`` and return its path."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save a PNG to ``test-artifacts/screenshots/{name}.png`` and return its path.
+
+    Streamlit scrolls inside ``[data-testid="stMain"]``, not the document, so playwright's own
+    ``full_page`` stops at the viewport: the viewport is made as tall as the content instead.
+    """
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "screenshot"
     path = SCREENSHOT_DIR / f"{safe}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size
+    height = page.evaluate(_CONTENT_HEIGHT_JS) if full_page and viewport else 0
+    if height <= (viewport or {}).get("height", 0):
+        page.screenshot(path=str(path))
+        return path
+    page.set_viewport_size({"width": viewport["width"], "height": min(height, MAX_SHOT_HEIGHT)})
+    try:
+        page.evaluate(_TWO_FRAMES_JS)  # let the layout and the charts follow the new size
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(viewport)
     return path
+
+
+MAX_SHOT_HEIGHT = 8000
+
+_CONTENT_HEIGHT_JS = """
+() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const sidebar = document.querySelector('[data-testid="stSidebarContent"]');
+  return Math.max(
+    document.documentElement.scrollHeight,
+    main ? main.scrollHeight : 0,
+    sidebar ? sidebar.scrollHeight : 0,
+  );
+}
+"""
+
+_TWO_FRAMES_JS = """
+() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done())))
+"""
 
 
 # --- plotly charts -------------------------------------------------------------------------------
@@ -283,8 +318,14 @@ _FIGURE_JS = """
 (i) => {
   const gd = document.querySelectorAll('.js-plotly-plot')[i];
   if (!gd || !gd._fullLayout) return null;
-  // Typed arrays (plotly decodes plotly 7's base64 arrays into them) become plain lists.
-  const plain = (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value;
+  // plotly 7 sends numeric arrays as {dtype, bdata}; plotly.js keeps the decoded typed array
+  // beside them as _inputArray. Both become plain lists.
+  const plain = (key, value) => {
+    if (value && typeof value === 'object' && 'bdata' in value && '_inputArray' in value) {
+      value = value._inputArray;
+    }
+    return ArrayBuffer.isView(value) ? Array.from(value) : value;
+  };
   return JSON.parse(JSON.stringify({data: gd.data, layout: gd.layout}, plain));
 }
 """
@@ -299,7 +340,21 @@ def plotly_figure_json(page: Page, chart_index: int = 0) -> dict:
     if figure is None:
         count = page.locator(".js-plotly-plot").count()
         raise AssertionError(f"no drawn plotly chart #{chart_index}: the page has {count}")
-    return figure
+    return _decode_arrays(figure)
+
+
+def _decode_arrays(value):
+    """Turn any ``{"dtype": ..., "bdata": ...}`` plotly.js left undecoded into a list."""
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {key: _decode_arrays(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode_arrays(item) for item in value]
+    return value
 
 
 # Maps count among the charts that have a MapLibre subplot (layout.map), in page order.
@@ -392,16 +447,18 @@ def click_map_point(
     *,
     modifiers: Iterable[str] = (),
     rerun: bool = True,
+    fragment: bool = True,
     timeout: float = DEFAULT_TIMEOUT_MS,
 ) -> None:
     """Click ``lon, lat`` on the n-th map (``modifiers`` e.g. ``["Shift"]`` to add to a selection).
 
     With ``rerun=True`` (an ``on_select`` chart) it returns once the rerun the click causes has
-    finished and the page is idle.
+    finished and the page is idle: a full run, or a fragment run when the chart sits in an
+    ``st.fragment`` (``fragment=False`` insists on a full run).
     """
     x, y = map_point_xy(page, lon, lat, chart_index, timeout=timeout)
     keys = list(modifiers)
-    with expect_rerun(page, timeout=timeout) if rerun else _nothing():
+    with expect_rerun(page, timeout=timeout, fragment=fragment) if rerun else _nothing():
         page.mouse.move(x, y)
         for key in keys:
             page.keyboard.down(key)
