@@ -192,3 +192,56 @@ def test_shared_link_restores_window_and_card_and_bad_link_warns(page, app_url):
     expect(page.locator("div.event-card")).to_have_count(0)
     assert_no_exception(page)
     screenshot(page, "bad-link-notice")
+
+
+def test_issue4_span_circle_arc_and_link_click(page, app_url):
+    open_app(page, app_url, {"event": "riyadh-talks"})
+    intervals = traces(page, TIMELINE, "interval")
+    assert any(t["line"]["width"] == 9 for t in intervals), "no span bar on the timeline"
+    circles = traces(page, MAP, "Place uncertainty (radius)")
+    assert circles and all(t["fill"] == "toself" for t in circles)
+    assert traces(page, MAP, "Places of one event (great circle)"), "no arc for the call"
+    assert "kavkazskaya-depot" in {
+        row[0] for t in traces(page, MAP, "Hollow: claimed or disputed") for row in t["customdata"]
+    }
+
+    expect(page.get_by_text("Linked events", exact=True)).to_be_visible()
+    # The card's link buttons (keys link-...), not the "Not on the map" button of the same event.
+    link = page.locator('[class*="st-key-link-riyadh-talks-"] button').filter(has_text="Witkoff")
+    expect(link).to_have_count(1)
+    screenshot(page, "issue4-riyadh-linked")
+    with expect_rerun(page, fragment=True):
+        link.click()
+    wait_for_query(page, "event", "witkoff-jeddah")
+    expect(card(page, "witkoff-jeddah")).to_be_visible()
+    assert_no_exception(page)
+    screenshot(page, "issue4-link-followed")
+
+
+def test_issue4_relative_axis_claim_filter_and_story_steps(page, app_url):
+    open_app(page, app_url)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+
+    with expect_rerun(page):
+        sidebar.get_by_text("Timeline: time relative to the anchor").click()
+    ticktext = plotly_figure_json(page, TIMELINE)["layout"]["xaxis"]["ticktext"]
+    assert any(t.startswith("+") and "d" in t for t in ticktext), ticktext
+    screenshot(page, "issue4-relative-axis")
+
+    assert "kavkazskaya-depot" in map_marker_ids(page)
+    with expect_rerun(page):
+        sidebar.get_by_text("Hide what is only claimed or disputed").click()
+    assert "kavkazskaya-depot" not in map_marker_ids(page)
+    screenshot(page, "issue4-claims-hidden")
+
+    with expect_rerun(page):
+        sidebar.get_by_text("Story mode").click()
+    expect(page.get_by_text("Story step 0 of")).to_be_visible()
+    click_button(page, "Next step ▶")
+    expect(card(page, "trump-putin-call")).to_be_visible()
+    expect(page.get_by_text("Story step 1 of")).to_be_visible()
+    click_button(page, "Next step ▶")
+    expect(page.get_by_text("Story step 2 of")).to_be_visible()
+    assert traces(page, MAP, "Story route, step to step"), "no story route after two steps"
+    assert_no_exception(page)
+    screenshot(page, "issue4-story-step-2")
