@@ -38,6 +38,8 @@ STORY_COLOUR = "#333333"
 DETAIL_LIMIT = 3000
 
 EXACT, UNCERTAIN, DURATION = "circle", "diamond", "square"
+#: Tick spacings of the relative axis, in hours.
+TICK_HOURS = (1, 2, 3, 6, 12, 24, 48, 72, 168, 336, 720)
 HOLLOW = frozenset(k for k, v in CLAIM_STATUSES.items() if v.hollow)
 
 
@@ -504,7 +506,8 @@ def _x_axis(fig, bounds, anchor, x) -> None:
         )
         return
     lo, hi = x(bounds[0]), x(bounds[1])
-    step = 24 if hi - lo > 72 else 6
+    # At most about seven labelled ticks: the timeline is half a page wide.
+    step = next((h for h in TICK_HOURS if (hi - lo) / h <= 7), TICK_HOURS[-1])
     ticks = np.arange(math.floor(lo / step) * step, hi + step, step)
     fig.update_xaxes(
         type="linear",
