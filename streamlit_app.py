@@ -192,6 +192,26 @@ def story_step(direction: int) -> None:
 # --- the view: window, map, timeline, card -------------------------------------------------------
 
 
+def controls() -> None:
+    """Presets, steps and play: outside the fragment, so a click reruns the whole page and
+    Play or Pause takes effect on the fragment's timer."""
+    columns = st.columns([1.1, 1.2, 1.4, 1.2, 1.2, 0.9, 1.5])
+    for column, preset in zip(columns, story.windows, strict=False):
+        column.button(
+            preset.label,
+            key=f"preset-{preset.label}",
+            width="stretch",
+            on_click=set_window,
+            args=(preset.start, preset.end),
+        )
+    columns[3].button("◀ Prev. event", width="stretch", on_click=step, args=(-1,))
+    columns[4].button("Next event ▶", width="stretch", on_click=step, args=(1,))
+    columns[5].button(
+        "⏸ Pause" if ss.playing else "▶ Play", key="play", width="stretch", on_click=toggle_play
+    )
+    columns[6].selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
+
+
 def view() -> None:
     if ss.playing and time.monotonic() - ss.last_tick >= TICK_SECONDS * 0.9:
         ss.last_tick = time.monotonic()
@@ -201,21 +221,6 @@ def view() -> None:
             ss.playing = False
             st.rerun()
 
-    controls = st.columns([1.1, 1.2, 1.4, 1.2, 1.2, 0.9, 1.5])
-    for column, preset in zip(controls, story.windows, strict=False):
-        column.button(
-            preset.label,
-            key=f"preset-{preset.label}",
-            width="stretch",
-            on_click=set_window,
-            args=(preset.start, preset.end),
-        )
-    controls[3].button("◀ Prev. event", width="stretch", on_click=step, args=(-1,))
-    controls[4].button("Next event ▶", width="stretch", on_click=step, args=(1,))
-    controls[5].button(
-        "⏸ Pause" if ss.playing else "▶ Play", key="play", width="stretch", on_click=toggle_play
-    )
-    controls[6].selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
     st.slider(
         "Time window (UTC)",
         min_value=naive(bounds[0]),
@@ -331,4 +336,5 @@ def sync_url(selected: str | None) -> None:
 
 if "speed" not in ss:
     ss.speed = next(iter(SPEEDS))
+controls()
 st.fragment(view, run_every=TICK_SECONDS if ss.playing else None)()
