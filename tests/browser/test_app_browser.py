@@ -13,8 +13,8 @@ from timeline.vocab import CATEGORIES
 
 from .helpers import (
     assert_no_exception,
-    map_point_xy,
     expect_rerun,
+    map_point_xy,
     open_app,
     plotly_figure_json,
     screenshot,
@@ -49,16 +49,21 @@ def query(page: Page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
-def wait_for_query(page: Page, key: str, value: str | None = None, *, differs_from=None) -> None:
+def wait_for_query(
+    page: Page, key: str, value: str | None = None, *, differs_from=None, timeout=None
+) -> None:
     """Wait until the URL's ``key`` equals ``value`` (or differs from ``differs_from``)."""
     if value is not None:
         page.wait_for_function(
-            "([k, v]) => new URLSearchParams(location.search).get(k) === v", arg=[key, value]
+            "([k, v]) => new URLSearchParams(location.search).get(k) === v",
+            arg=[key, value],
+            timeout=timeout,
         )
     else:
         page.wait_for_function(
             "([k, v]) => new URLSearchParams(location.search).get(k) !== v",
             arg=[key, differs_from],
+            timeout=timeout,
         )
 
 
@@ -77,8 +82,8 @@ def click_button(page: Page, name: str, *, fragment: bool = True) -> None:
 
 
 _TIMELINE_POINT_JS = """
-(eventId) => {
-  const gd = document.querySelectorAll('.js-plotly-plot')[%d];
+([chart, eventId]) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[chart];
   const trace = gd.data.findIndex(t => t.name === 'events');
   // calcdata holds the decoded points (gd.data may keep plotly's base64 arrays).
   const point = gd.calcdata[trace].find(
@@ -88,7 +93,7 @@ _TIMELINE_POINT_JS = """
   const r = gd.getBoundingClientRect();
   return {x: r.left + xa._offset + xa.c2p(point.x), y: r.top + ya._offset + ya.c2p(point.y)};
 }
-""" % TIMELINE
+"""
 
 
 def click_map(page: Page, lon: float, lat: float) -> None:
@@ -101,7 +106,7 @@ def click_map(page: Page, lon: float, lat: float) -> None:
 
 def click_timeline_event(page: Page, event_id: str) -> None:
     page.locator(".js-plotly-plot").nth(TIMELINE).scroll_into_view_if_needed()
-    where = page.evaluate(_TIMELINE_POINT_JS, event_id)
+    where = page.evaluate(_TIMELINE_POINT_JS, [TIMELINE, event_id])
     assert where is not None, f"{event_id} is not among the timeline's events"
     with expect_rerun(page, fragment=True):
         page.mouse.move(where["x"], where["y"])
@@ -174,6 +179,23 @@ def test_night_preset_changes_count_and_markers(page, app_url):
     assert "sumy-hospital" in after_ids and "riyadh-talks" not in after_ids
     assert_no_exception(page)
     screenshot(page, "preset-night")
+
+
+def test_play_moves_the_window_and_pause_stops_it(page, app_url):
+    open_app(page, app_url, NIGHT)
+    # Play and Pause rerun the whole page: that is what gives the view's fragment its timer.
+    click_button(page, "▶ Play", fragment=False)
+    expect(page.get_by_role("button", name="⏸ Pause", exact=True)).to_be_visible()
+    page.wait_for_timeout(3000)  # play ticks once a second: a fixed wait is the point here
+    screenshot(page, "playing")
+    wait_for_query(page, "from", differs_from=NIGHT["from"], timeout=5000)
+    click_button(page, "⏸ Pause", fragment=False)
+    expect(page.get_by_role("button", name="▶ Play", exact=True)).to_be_visible()
+    wait_for_app(page)
+    paused_at = query(page)["from"]
+    page.wait_for_timeout(2500)
+    assert query(page)["from"] == paused_at
+    assert_no_exception(page)
 
 
 def test_shared_link_restores_window_and_card_and_bad_link_warns(page, app_url):
