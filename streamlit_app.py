@@ -19,6 +19,7 @@ from geodata import make_geocoder
 from timeline import describe
 from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
 from timeline.card import article_html, card_html
+from timeline.errors import StoryError
 from timeline.figures import Highlights, map_figure, timeline_figure
 from timeline.legend import legend_html
 from timeline.state import ViewState, parse_query, to_query
@@ -27,7 +28,8 @@ from timeline.table import read_events
 from timeline.vocab import CLAIM_STATUSES
 from timeline.window import events_in_window, neighbour_event, shift_window, window_around
 
-TABLE = Path(os.environ.get("TIMELINE_MAP_TABLE", "seeds/events.csv"))
+# The seed table beside this script, wherever the app is started from.
+TABLE = Path(os.environ.get("TIMELINE_MAP_TABLE") or Path(__file__).parent / "seeds/events.csv")
 #: Hours the window moves per tick of play, by the label the user picks.
 SPEEDS = {
     "1 hour per second": 1,
@@ -44,7 +46,11 @@ st.set_page_config(page_title="Timeline map", layout="wide")
 def load(path: str, modified: float, online: bool):
     """Shared by every session and rerun; `modified` makes an edited table load again."""
     table = read_events(path, geocoder=make_geocoder(online=online))
-    return table, story_for_table(path, table.events)
+    try:
+        return table, story_for_table(path, table.events), None
+    except StoryError as exc:
+        # A broken story file must not hide the events: fall back to a story from the table.
+        return table, story_for_table(path, table.events, beside=False), str(exc)
 
 
 def naive(ts: pd.Timestamp):
@@ -72,7 +78,7 @@ try:
     modified = TABLE.stat().st_mtime
 except OSError:
     modified = 0.0
-table, story = load(str(TABLE), modified, online_places)
+table, story, story_problem = load(str(TABLE), modified, online_places)
 events = table.events
 by_id = events.set_index("id", drop=False)
 bounds = (story.whole.start, story.whole.end)
@@ -178,6 +184,10 @@ st.title("Timeline map")
 st.caption(story.title)
 for notice in ss.pop("notices", []):
     st.warning(notice)
+if story_problem:
+    st.warning(
+        "The story file could not be used, so the whole table is shown: " + plain(story_problem)
+    )
 if events.empty:
     st.error("The table has no event that could be loaded. See the problems in the sidebar.")
     st.stop()

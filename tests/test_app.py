@@ -126,3 +126,13 @@ def test_a_table_with_no_good_rows_says_so(tmp_path, monkeypatch):
     at = run(env_table=str(table), monkeypatch=monkeypatch)
     assert not at.exception
     assert "no event that could be loaded" in at.error[0].value
+
+
+def test_a_broken_story_file_still_shows_the_events(tmp_path, monkeypatch):
+    for name in ("events.csv", "000_2931e19d335c2529.txt"):
+        (tmp_path / name).write_bytes((Path("seeds") / name).read_bytes())
+    (tmp_path / "story.toml").write_text('title = "unfinished\n', "utf-8")
+    at = run(env_table=str(tmp_path / "events.csv"), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert "story file could not be used" in at.warning[0].value
+    assert count_line(at).startswith("**15 of 15 events**")

@@ -89,12 +89,12 @@ def read_story(path: str | Path) -> Story:
         raise StoryError(f"{path}: missing key {exc}") from exc
 
 
-def story_for_table(table_path: str | Path, events: pd.DataFrame) -> Story:
-    """The story file beside the table if there is one, else one derived from the events."""
+def story_for_table(table_path: str | Path, events: pd.DataFrame, *, beside: bool = True) -> Story:
+    """The story file beside the table if there is one (and `beside`), else one from the events."""
     table_path = Path(table_path)
-    beside = table_path.parent / "story.toml"
-    if beside.exists():
-        story = read_story(beside)
+    story_file = table_path.parent / "story.toml"
+    if beside and story_file.exists():
+        story = read_story(story_file)
         if story.table.resolve() == table_path.resolve():
             return story
     if len(events):
