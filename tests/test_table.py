@@ -257,3 +257,12 @@ def test_uncertain_times_give_the_interval_the_event_falls_in():
     assert e.loc["b", "earliest"] == pd.Timestamp("2025-03-18T20:00Z")
     assert e.loc["b", "latest"] == pd.Timestamp("2025-03-18T21:00Z")
     assert e.loc["c", "latest"] == pd.Timestamp("2025-03-18T22:00Z")
+
+
+def test_a_row_with_too_many_cells_is_reported_and_later_rows_keep_their_numbers(tmp_path):
+    extra = row(id="extra") + ",surplus"
+    t = table(tmp_path, row(id="one"), extra, row(id="three", category="weather"))
+    problems = t.problems.set_index("row")
+    assert "more cells than the header" in problems.loc[3, "problem"]
+    assert problems.loc[4, "column"] == "category"  # still row 4, as in the spreadsheet
+    assert t.events["id"].tolist() == ["one"]

@@ -13,6 +13,8 @@ files to read), never over rows.
 from __future__ import annotations
 
 import io
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +37,7 @@ from timeline.vocab import (
 )
 
 BOM = b"\xef\xbb\xbf"
+_SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
 
 # A time with an explicit offset: the table must say which day it means, or a date-only
 # event shifts a day when converted (TimeMap's export bug).
@@ -156,12 +159,32 @@ def _decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame
 
 
 def _read_cells(text: str, file: str) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            raw = pd.read_csv(
+                io.StringIO(text),
+                dtype="str",
+                keep_default_na=False,
+                na_filter=False,
+                on_bad_lines="warn",
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
+    # A row with too many cells (an unquoted comma) is skipped and reported; the index keeps
+    # every other row's own place in the file, so row numbers stay those of the spreadsheet.
+    skipped = {int(m[1]): m[2] for w in caught for m in _SKIPPED_LINE.finditer(str(w.message))}
+    rows = [
+        r
+        for r in range(P.FIRST_DATA_ROW, P.FIRST_DATA_ROW + len(raw) + len(skipped))
+        if r not in skipped
+    ]
+    raw.index = pd.Index(rows, dtype="int64") - P.FIRST_DATA_ROW
+    found = [
+        P.file_problem(file, f"has more cells than the header ({reason})", row=row)
+        for row, reason in sorted(skipped.items())
+    ]
     raw.columns = [str(c).strip() for c in raw.columns]
-    found = []
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         found.append(
