@@ -79,8 +79,7 @@ def test_claims_are_hollow_and_energy_strikes_in_the_pause_ringed(seed):
 
 
 def test_the_timeline_draws_shapes_by_precision_and_the_window(seed):
-    window = (T("2025-03-18T14:00Z"), T("2025-03-19T06:00Z"))
-    fig = timeline_figure(seed.events, window, BOUNDS, Highlights(links=seed.links))
+    fig = timeline_figure(seed.events, BOUNDS, BOUNDS, Highlights(links=seed.links))
     (points,) = traces(fig, "events")
     symbol = dict(zip([r[0] for r in points.customdata], points.marker.symbol, strict=True))
     assert symbol["sumy-hospital"] == "circle"
@@ -88,6 +87,15 @@ def test_the_timeline_draws_shapes_by_precision_and_the_window(seed):
     assert symbol["sloviansk-power"] == "diamond"  # happened some time in a range
     assert symbol["riyadh-talks"] == "square"  # lasted the span
     assert traces(fig, "link")
+
+
+def test_the_timeline_shows_the_window_and_its_margins_only(seed):
+    window = (T("2025-03-18T14:00Z"), T("2025-03-19T06:00Z"))
+    fig = timeline_figure(seed.events, window, BOUNDS)
+    (points,) = traces(fig, "events")
+    ids = {r[0] for r in points.customdata}
+    assert {"sumy-hospital", "trump-putin-call", "energy-pause"} <= ids
+    assert "riyadh-talks" not in ids and "jeddah-talks" not in ids
     window_shape = fig.layout.shapes[0]
     assert (T(window_shape.x0), T(window_shape.x1)) == window
 

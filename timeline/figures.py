@@ -27,6 +27,7 @@ from timeline.basemap import apply_basemap
 from timeline.describe import duration
 from timeline.geometry import circle, great_circle, joined
 from timeline.vocab import CATEGORIES, CLAIM_STATUSES, PLACE_RADIUS_KM, TIME_PRECISIONS
+from timeline.window import events_in_window
 
 SELECTED_COLOUR = "#111111"
 PAUSE_COLOUR = "#009E73"
@@ -317,8 +318,13 @@ def timeline_figure(
     bounds: tuple[pd.Timestamp, pd.Timestamp],
     highlights: Highlights = Highlights(),
 ) -> go.Figure:
-    """Events by category (rows) over time; the window shaded; spans as bars."""
+    """Events by category (rows) over time; the window shaded; spans as bars.
+
+    Only the events in view (the window and its margins) are drawn, so a large table costs
+    what its window holds, not what the whole table holds.
+    """
     fig = go.Figure()
+    events = events_in_window(events, *_view_range(window, bounds))
     categories = list(CATEGORIES)
     row = events["category"].astype("str").map({c: i for i, c in enumerate(categories)})
     detailed = len(events) <= DETAIL_LIMIT
