@@ -519,7 +519,7 @@ def _x_axis(fig, bounds, anchor, x) -> None:
         type="linear",
         range=[lo, hi],
         tickvals=ticks,
-        ticktext=[duration(pd.Timedelta(hours=float(t))) for t in ticks],
+        ticktext=[duration(pd.Timedelta(hours=float(t))) if t else "anchor" for t in ticks],
         title_text="time from the anchor's start",
         showgrid=True,
     )
