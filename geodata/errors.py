@@ -39,6 +39,35 @@ class GeocoderRateLimited(GeocoderUnavailable):
         self.retry_after = retry_after
 
 
+class GeocoderRedirected(GeocoderUnavailable):
+    """The server answered with a redirect (HTTP 30x), which we never follow.
+
+    Following it would send the query, and our user agent, wherever the answer
+    points; ``location`` is where it pointed, for the message and for a person
+    to decide whether to configure that URL instead.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+class CacheError(GeodataError, OSError):
+    """The geocode cache cannot be used: its folder cannot be written, or the
+    file is somebody else's SQLite database. (A merely broken cache file is
+    moved aside and replaced instead; see ``GeocodeCache``.)"""
+
+
+class InvalidPlaceName(GeodataError, ValueError):
+    """A name that is not text that can be sent or stored (e.g. lone surrogates
+    from undecodable command-line bytes)."""
+
+
+class GeodataWarning(UserWarning):
+    """Something was worked around and the caller should know: a broken cache
+    file moved aside, or requests spaced within this process only."""
+
+
 class AmbiguousPlace(GeodataError, LookupError):
     """A name matches places in several countries and no country was given."""
 
