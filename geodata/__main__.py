@@ -1,15 +1,26 @@
 """``python -m geodata lookup NAME``: where a place is, from where, how precisely.
 
 Thin on purpose: build the geocoder, ask it, and turn each of our errors into
-a message and an exit status (see EXIT_STATUS).
+one ``lookup: <message>`` on stderr and an exit status (see EXIT_STATUS). No
+input, file or server answer gives a traceback: an error that is none of ours
+is reported as an internal error, in one line, with exit status 4.
+Warnings from geodata (a broken cache moved aside, requests spaced within this
+process only) are printed as ``lookup: warning: <message>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+import warnings
 
-from geodata.errors import AmbiguousPlace, GeocoderUnavailable, GeodataError
+from geodata.errors import (
+    AmbiguousPlace,
+    GeocoderUnavailable,
+    GeodataError,
+    GeodataWarning,
+)
 from geodata.gazetteer import Gazetteer
 from geodata.geocoder import make_geocoder
 from geodata.names import normalise_country
@@ -18,10 +29,12 @@ from geodata.place import Place
 EXIT_STATUS = {
     "found": 0,
     "not found": 1,
-    "ambiguous": 2,
-    "geocoder unavailable": 3,
+    "ambiguous": 2,  # also argparse's status for a bad command line
+    "geocoder unavailable": 3,  # no answer, an error status, a redirect, a timeout
     "other error": 4,  # bad settings, a bad gazetteer or cache file
+    "interrupted": 130,
 }
+PROG = "lookup"
 
 
 def describe(place: Place) -> str:
@@ -32,9 +45,24 @@ def describe(place: Place) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_on_encoding()
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", GeodataWarning)
+        warnings.showwarning = _show_warning
+        try:
+            return _lookup(args)
+        except KeyboardInterrupt:
+            _say("interrupted")
+            return EXIT_STATUS["interrupted"]
+        except Exception as error:  # noqa: BLE001 (the promise: no traceback, whatever happens)
+            _say(f"internal error, please report it: {type(error).__name__}: {error}")
+            return EXIT_STATUS["other error"]
+
+
+def _lookup(args: argparse.Namespace) -> int:
     try:
-        gazetteer = Gazetteer.from_path(args.gazetteer) if args.gazetteer else None
+        gazetteer = _read_gazetteer(args.gazetteer) if args.gazetteer else None
         geocoder = make_geocoder(
             online=args.online,
             user_agent=args.user_agent,
@@ -42,27 +70,66 @@ def main(argv: list[str] | None = None) -> int:
             cache_path=args.cache,
             gazetteer=gazetteer,
         )
-        place = geocoder.geocode(args.name, args.country)
+        if args.region:
+            place = geocoder.geocode(args.name, args.country, region=args.region)
+        else:
+            place = geocoder.geocode(args.name, args.country)
     except AmbiguousPlace as error:
-        print(f"{args.name!r} names places in several countries; give --country:", file=sys.stderr)
+        _say(f"{args.name!r} names places in several countries; give --country:")
         for candidate in error.candidates:
             print(f"  {describe(candidate)}", file=sys.stderr)
         return EXIT_STATUS["ambiguous"]
     except GeocoderUnavailable as error:
-        print(f"geocoder unavailable: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_STATUS["geocoder unavailable"]
     except GeodataError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_STATUS["other error"]
 
     if place is None:
         where = f" in {args.country}" if args.country else ""
-        looked = "the gazetteer or Nominatim" if args.online else "the gazetteer"
-        hint = "" if args.online else " (add --online to ask OpenStreetMap's Nominatim)"
-        print(f"no place called {args.name!r}{where} in {looked}{hint}", file=sys.stderr)
+        # Ask the geocoder rather than trust the flag: it knows whether it went online.
+        online = getattr(geocoder, "online", args.online)
+        looked = "the gazetteer or Nominatim" if online else "the gazetteer"
+        hint = "" if online else " (add --online to ask OpenStreetMap's Nominatim)"
+        _say(f"no place called {args.name!r}{where} in {looked}{hint}")
         return EXIT_STATUS["not found"]
     print(describe(place))
     return EXIT_STATUS["found"]
+
+
+def _read_gazetteer(path: str) -> Gazetteer:
+    """The gazetteer at ``path``; a file that cannot be read is our error, not a traceback."""
+    try:
+        return Gazetteer.from_path(path)
+    except GeodataError:
+        raise
+    except UnicodeDecodeError as error:
+        raise GeodataError(
+            f"cannot read the gazetteer {path}: it is not UTF-8 text (byte {error.start})"
+        ) from error
+    except OSError as error:
+        raise GeodataError(
+            f"cannot read the gazetteer {path}: {error.strerror or error}"
+        ) from error
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, GeodataWarning):
+        _say(f"warning: {message}")
+    else:  # not ours: keep Python's usual form
+        print(warnings.formatwarning(message, category, filename, lineno, line), file=sys.stderr)
+
+
+def _never_fail_on_encoding() -> None:
+    # A console that cannot show "—" or "©" (say a latin-1 locale) gets "?", not a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,9 +148,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Ask the offline gazetteer, then (with --online) OpenStreetMap's Nominatim.",
         epilog=exit_statuses,
     )
-    lookup.add_argument("name", help="a place name or alias, e.g. Slovyansk")
+    lookup.add_argument("name", type=_name, help="a place name or alias, e.g. Slovyansk")
     lookup.add_argument(
         "--country", type=_country, help="ISO 3166-1 alpha-2 code the place must be in, e.g. UA"
+    )
+    lookup.add_argument(
+        "--region",
+        type=_name,
+        help="the region (oblast, state, province) the place is in, e.g. 'Donetsk Oblast'",
     )
     lookup.add_argument(
         "--online",
@@ -109,6 +181,16 @@ def _parser() -> argparse.ArgumentParser:
         "--gazetteer", metavar="PATH", help="a gazetteer CSV to use instead of the packaged one"
     )
     return parser
+
+
+def _name(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid text (bytes that are not UTF-8?)"
+        ) from None
+    return text
 
 
 def _country(text: str) -> str:

@@ -4,6 +4,17 @@ Nominatim's policy requires clients to cache. SQLite makes the file crash-safe
 by construction: a write is a transaction, so a killed process leaves the old
 contents or the new, never half of each. Not-found answers are cached too
 (as a null place), or every run would ask again for the names that fail.
+
+A cache must never take its caller down, so the file is checked when the cache
+is made, and what is wrong decides what happens:
+
+- the file is not SQLite, is damaged (a truncated copy, a disk error), or holds
+  an ``answers`` table of another shape: it is only a cache, so it is moved
+  aside to ``NAME.broken-<UTC time>`` (kept, never deleted, for a person to
+  look at), a GeodataWarning says so, and a fresh cache starts;
+- the folder or file cannot be written, or the file is a healthy SQLite
+  database of somebody else's (tables, but no ``answers``): CacheError, with
+  the path and the reason, because moving someone's data would be worse.
 """
 
 from __future__ import annotations
@@ -13,11 +24,13 @@ import dataclasses
 import json
 import os
 import sqlite3
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from geodata.errors import GeodataError
+from geodata import filelock
+from geodata.errors import CacheError, GeodataWarning, InvalidPlaceName
 from geodata.names import normalise_country, normalise_name
 from geodata.place import Place
 
@@ -33,6 +46,11 @@ CREATE TABLE IF NOT EXISTS answers (
     PRIMARY KEY (provider, query, country)
 )
 """
+_COLUMNS = ("provider", "query", "country", "place", "fetched_at")
+
+# SQLite's words for "this file is not a (healthy) database": only these move a
+# file aside. Anything else (cannot open, read-only, locked) is the caller's to fix.
+_BROKEN_FILE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
 
 
 def default_cache_path() -> Path:
@@ -43,13 +61,29 @@ def default_cache_path() -> Path:
 
 
 class GeocodeCache:
-    """Answers keyed by (provider, normalised query, country or "")."""
+    """Answers keyed by (provider, normalised query, country or "").
+
+    ``moved_aside`` is where a broken file went when this cache replaced it
+    (None when the file was fine). Raises CacheError when the cache cannot be
+    used at all; see the module's docstring.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute(_SCHEMA)
+        self.moved_aside: Path | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CacheError(
+                f"cannot use {self.path} as the geocode cache: cannot make its folder "
+                f"{self.path.parent} ({_reason(error)})"
+            ) from error
+        if self.path.is_dir():
+            raise CacheError(f"cannot use {self.path} as the geocode cache: it is a folder")
+        broken = self._broken_because()
+        if broken is not None:
+            self._move_aside(broken)
+        self._create()
 
     def get(
         self, provider: str, query: str, country: str | None = None
@@ -95,6 +129,91 @@ class GeocodeCache:
                 ),
             )
 
+    # --- checking and repairing the file ---------------------------------------------------
+
+    def _broken_because(self) -> str | None:
+        """Why the file must be moved aside, or None if it is a cache (or nothing) we can use."""
+        try:
+            connection = sqlite3.connect(self.path, timeout=10)
+        except sqlite3.Error as error:
+            raise self._unusable(error) from error
+        try:
+            tables = {
+                name: tuple(
+                    column[1] for column in connection.execute(f'PRAGMA table_info("{name}")')
+                )
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                ).fetchall()
+            }
+            if tables and "answers" not in tables:
+                raise CacheError(
+                    f"cannot use {self.path} as the geocode cache: it is a SQLite database "
+                    f"of something else (tables {', '.join(sorted(tables))}); give another path"
+                )
+            if "answers" in tables and tables["answers"] != _COLUMNS:
+                return f"its answers table has columns {', '.join(tables['answers'])}"
+            check = connection.execute("PRAGMA quick_check").fetchone()[0]
+            return None if check == "ok" else f"SQLite finds it damaged: {check}"
+        except sqlite3.Error as error:
+            if error.sqlite_errorname in _BROKEN_FILE_ERRORS:
+                return str(error)
+            raise self._unusable(error) from error
+        finally:
+            connection.close()
+
+    def _move_aside(self, reason: str) -> None:
+        # Under a lock, and checked again inside it: of several processes that
+        # find the same broken file, one moves it and the rest use its fresh cache.
+        with _lock_beside(self.path):
+            reason = self._broken_because()
+            if reason is None:
+                return
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+            number = 1
+            while target.exists():
+                number += 1
+                target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{number}")
+            try:
+                self.path.rename(target)
+                # A journal left beside a damaged file belongs to it, not to the new one.
+                for suffix in ("-journal", "-wal", "-shm"):
+                    leftover = self.path.with_name(self.path.name + suffix)
+                    if leftover.exists():
+                        leftover.rename(target.with_name(target.name + suffix))
+            except OSError as error:
+                raise CacheError(
+                    f"the geocode cache {self.path} is broken ({reason}) and cannot be "
+                    f"moved aside ({_reason(error)}); delete it to start afresh"
+                ) from error
+        self.moved_aside = target
+        warnings.warn(
+            f"the geocode cache {self.path} was unreadable ({reason}); moved it to "
+            f"{target.name} and started a fresh cache",
+            GeodataWarning,
+            stacklevel=3,
+        )
+
+    def _create(self) -> None:
+        # BEGIN IMMEDIATE takes the write lock: a cache we could read but never
+        # write fails here, when it is made, not after the first online answer.
+        try:
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._unusable(error) from error
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(_SCHEMA)
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise self._unusable(error) from error
+        finally:
+            connection.close()
+
+    def _unusable(self, error: sqlite3.Error) -> CacheError:
+        return CacheError(f"cannot use {self.path} as the geocode cache: {error}")
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # One short connection per call: nothing is held open between calls,
@@ -102,13 +221,13 @@ class GeocodeCache:
         try:
             connection = sqlite3.connect(self.path, timeout=10)
         except sqlite3.Error as error:
-            raise GeodataError(f"cannot open the geocode cache {self.path}: {error}") from error
+            raise self._unusable(error) from error
         try:
             with connection:  # commits, or rolls back on error
                 yield connection
         except sqlite3.Error as error:
-            raise GeodataError(
-                f"geocode cache {self.path} is unusable ({error}); delete it to start afresh"
+            raise CacheError(
+                f"the geocode cache {self.path} is unusable ({error}); delete it to start afresh"
             ) from error
         finally:
             connection.close()
@@ -118,7 +237,8 @@ class CachedGeocoder:
     """Answer from the cache; ask ``inner`` only on a miss, and store what it says.
 
     A failure of ``inner`` propagates and stores nothing, so a network error is
-    never remembered as "not found".
+    never remembered as "not found". A failure to store a good answer does not
+    lose it: the caller gets the place, and a GeodataWarning says it was not kept.
     """
 
     def __init__(self, inner, cache: GeocodeCache, provider: str) -> None:
@@ -126,15 +246,58 @@ class CachedGeocoder:
         self.cache = cache
         self.provider = provider
 
-    def geocode(self, name: str, country: str | None = None) -> Place | None:
+    @property
+    def online(self) -> bool:
+        """Whether a lookup may ask a server (the wrapped geocoder's ``online``)."""
+        return bool(getattr(self.inner, "online", False))
+
+    def geocode(
+        self, name: str, country: str | None = None, region: str | None = None
+    ) -> Place | None:
         country = normalise_country(country)
-        hit, place = self.cache.get(self.provider, name, country)
+        query = checked_name(name if not region else f"{name}, {region}")
+        hit, place = self.cache.get(self.provider, query, country)
         if hit:
             return place
-        place = self.inner.geocode(name, country)
-        self.cache.put(self.provider, name, country, place)
+        if region:
+            place = self.inner.geocode(name, country, region)
+        else:  # an inner geocoder that predates regions still works
+            place = self.inner.geocode(name, country)
+        try:
+            self.cache.put(self.provider, query, country, place)
+        except CacheError as error:
+            warnings.warn(f"answer not cached: {error}", GeodataWarning, stacklevel=2)
         return place
 
 
+def checked_name(name: str) -> str:
+    """``name``, if it is text that can be sent and stored (UTF-8); else InvalidPlaceName.
+
+    Undecodable bytes on a command line reach Python as lone surrogates, which
+    SQLite and URL encoding both refuse with UnicodeEncodeError.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidPlaceName(
+            f"the place name {name!r} is not valid text (undecodable bytes?)"
+        ) from None
+    return name
+
+
+@contextlib.contextmanager
+def _lock_beside(path: Path) -> Iterator[None]:
+    """Hold ``PATH.lock`` when this platform and folder allow; else go on unlocked."""
+    with contextlib.ExitStack() as stack:
+        if filelock.AVAILABLE:
+            with contextlib.suppress(OSError):
+                stack.enter_context(filelock.locked(path.with_name(path.name + ".lock")))
+        yield
+
+
 def _key(provider: str, query: str, country: str | None) -> tuple[str, str, str]:
-    return provider, normalise_name(query), normalise_country(country) or ""
+    return provider, normalise_name(checked_name(query)), normalise_country(country) or ""
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

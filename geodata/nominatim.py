@@ -4,20 +4,35 @@ geopy fetches; ``place_from_nominatim`` reads the answer, as a pure function,
 so every odd answer (an error object, a list of numbers, a point off the globe)
 is tested without a network and turns into GeocoderUnavailable rather than an
 exception nobody expects. Every request first waits on a rate limiter shared by
-all geocoders talking to the same server, as Nominatim's usage policy asks.
+all geocoders and all processes talking to the same server, as Nominatim's
+usage policy asks (see geodata.ratelimit).
+
+Redirects are never followed, to another host or the same one: a 30x answer
+raises GeocoderRedirected naming where it pointed. Following one would send the
+query and our user agent somewhere nobody configured, and Nominatim's
+``/search`` has no reason to redirect; if a server moved (say to https), the
+fix is to configure its new URL once, which the message says.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+from urllib.request import HTTPRedirectHandler, HTTPSHandler, ProxyHandler, build_opener
 
 import geopy.exc
-from geopy.adapters import URLLibAdapter
+from geopy.adapters import AdapterHTTPError, URLLibAdapter
 from geopy.geocoders import Nominatim
 
-from geodata.errors import ConfigurationError, GeocoderRateLimited, GeocoderUnavailable
+from geodata.cache import checked_name, default_cache_path
+from geodata.errors import (
+    ConfigurationError,
+    GeocoderRateLimited,
+    GeocoderRedirected,
+    GeocoderUnavailable,
+)
 from geodata.names import normalise_country
 from geodata.place import Place
 from geodata.ratelimit import RateLimiter, shared_limiter
@@ -70,12 +85,57 @@ class _RawNominatim(Nominatim):
         return places  # we always ask for one result (limit=1)
 
 
+class _Redirected(Exception):
+    """Raised by the adapter on a 30x; NominatimGeocoder turns it into GeocoderRedirected."""
+
+    def __init__(self, status: int, location: str | None) -> None:
+        super().__init__(status, location)
+        self.status = status
+        self.location = location
+
+
+class _RefuseRedirects(HTTPRedirectHandler):
+    """urllib follows redirects by itself; returning None makes a 30x an HTTPError instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class _NoRedirectAdapter(URLLibAdapter):
+    """geopy's urllib adapter, with the same proxy and TLS handlers, that never follows a 30x."""
+
+    def __init__(self, *, proxies, ssl_context) -> None:
+        super().__init__(proxies=proxies, ssl_context=ssl_context)
+        kept = [
+            handler
+            for handler in self.urlopen.__self__.handlers
+            if isinstance(handler, (ProxyHandler, HTTPSHandler))
+        ]
+        self.urlopen = build_opener(*kept, _RefuseRedirects()).open
+
+    def get_text(self, url, *, timeout, headers):
+        try:
+            return super().get_text(url, timeout=timeout, headers=headers)
+        except AdapterHTTPError as error:
+            if 300 <= error.status_code < 400:
+                location = (error.headers or {}).get("location")
+                raise _Redirected(
+                    error.status_code, urljoin(url, location) if location else None
+                ) from error
+            raise
+
+
 class NominatimGeocoder:
     """``geocode(name, country=None) -> Place | None`` against a Nominatim server.
 
     Settings are checked here, not on the first request: an empty user agent,
     one of geopy's sample agents, a base URL that is not http(s) or a
-    non-positive timeout raise ConfigurationError. Constructing makes no request.
+    non-positive timeout raise ConfigurationError. Constructing makes no request
+    and writes nothing.
+
+    Without ``rate_limiter``, requests wait on the limiter every geocoder and
+    every process shares for this server, through a file in ``rate_limit_dir``
+    (default: the cache folder, ``default_cache_path().parent``).
     """
 
     def __init__(
@@ -85,6 +145,7 @@ class NominatimGeocoder:
         base_url: str = PUBLIC_NOMINATIM_URL,
         timeout: float = 5.0,
         rate_limiter: RateLimiter | None = None,
+        rate_limit_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.user_agent = _checked_user_agent(user_agent)
         self.base_url, scheme, domain = _split_base_url(base_url)
@@ -93,10 +154,14 @@ class NominatimGeocoder:
                 f"timeout must be a positive number of seconds, not {timeout!r}"
             )
         self.timeout = timeout
-        # None: the limiter every geocoder of this process shares for this server.
-        self.rate_limiter = (
-            rate_limiter if rate_limiter is not None else shared_limiter(self.base_url)
-        )
+        if rate_limiter is None:
+            rate_limiter = shared_limiter(
+                self.base_url,
+                state_dir=(
+                    rate_limit_dir if rate_limit_dir is not None else default_cache_path().parent
+                ),
+            )
+        self.rate_limiter = rate_limiter
         try:
             self._nominatim = _RawNominatim(
                 user_agent=self.user_agent,
@@ -105,25 +170,34 @@ class NominatimGeocoder:
                 timeout=timeout,
                 # urllib, not requests: geopy's requests adapter retries a timed-out
                 # GET twice by itself (three requests for one lookup), behind the
-                # rate limiter's back.
-                adapter_factory=URLLibAdapter,
+                # rate limiter's back. Ours also refuses redirects.
+                adapter_factory=_NoRedirectAdapter,
             )
         except geopy.exc.ConfigurationError as error:
             raise ConfigurationError(str(error)) from error
+
+    @property
+    def online(self) -> bool:
+        """True: a None from this geocoder means the server found nothing, not "not asked"."""
+        return True
 
     @property
     def provider(self) -> str:
         """The name answers are cached under: one cache entry per server."""
         return f"nominatim {self.base_url}"
 
-    def geocode(self, name: str, country: str | None = None) -> Place | None:
+    def geocode(
+        self, name: str, country: str | None = None, region: str | None = None
+    ) -> Place | None:
+        """The first result for ``name`` (``"name, region"`` when a region is given), or None."""
         country = normalise_country(country)
         if not name.strip():
             return None
+        query = checked_name(f"{name}, {region}" if region else name)
         try:
             with self.rate_limiter.slot():
                 answer = self._nominatim.geocode(
-                    name,
+                    query,
                     exactly_one=True,
                     addressdetails=True,
                     language="en",
@@ -138,11 +212,29 @@ class NominatimGeocoder:
                 f"Nominatim at {self.base_url} asks us to slow down (HTTP 429, {when})",
                 retry_after=retry_after,
             ) from error
+        except _Redirected as redirect:
+            raise self._redirected(redirect) from redirect
         except geopy.exc.GeocoderServiceError as error:
             raise GeocoderUnavailable(
                 f"Nominatim at {self.base_url} gave no answer for {name!r}: {_first_line(error)}"
             ) from error
         return place_from_nominatim(answer, query=name)
+
+    def _redirected(self, redirect: _Redirected) -> GeocoderRedirected:
+        where = redirect.location
+        if where is None:
+            text = f"answered HTTP {redirect.status} (a redirect) without saying where to"
+        elif urlsplit(where).netloc.lower() != urlsplit(self.base_url).netloc.lower():
+            text = f"redirected to {urlsplit(where).netloc or where}; not followed"
+        else:
+            text = (
+                f"redirected to {where}; not followed (if the server has moved, "
+                "give that address as its URL)"
+            )
+        return GeocoderRedirected(
+            f"the geocoding server {self.base_url} {text} (HTTP {redirect.status})",
+            location=where,
+        )
 
 
 def place_from_nominatim(answer: object, *, query: str) -> Place | None:

@@ -11,6 +11,9 @@ The answer depends on the ``q`` parameter (case-insensitive):
 - ``broken``: 500;
 - ``garbage``: 200 with a body that is not JSON;
 - ``oddjson``: 200 with JSON that is not a list of places;
+- ``redirect elsewhere``: 302 to ``redirect_to`` (another host, e.g. a second server);
+- ``redirect here``: 301 to a relative ``/search?q=Sloviansk...`` on this same server;
+- ``redirect nowhere``: 302 without a Location;
 - anything else: ``[]``, Nominatim's "not found".
 
 Each request is recorded with the server's own monotonic time of arrival and
@@ -107,8 +110,11 @@ class ReceivedRequest:
 class FakeNominatim:
     """``with FakeNominatim() as server:`` serves on ``server.url`` until the block ends."""
 
-    def __init__(self, *, slow_seconds: float = 3.0) -> None:
+    def __init__(
+        self, *, slow_seconds: float = 3.0, redirect_to: str = "http://elsewhere.invalid/search"
+    ) -> None:
         self.slow_seconds = slow_seconds
+        self.redirect_to = redirect_to
         self.requests: list[ReceivedRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -168,6 +174,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b"<html><body>Bad gateway, try later</body></html>", "text/html")
         if q == "oddjson":
             return self._send(200, json.dumps({"places": "none"}).encode())
+        if q == "redirect elsewhere":
+            where = f"{fake.redirect_to}?{url.query}"
+            return self._send(302, b"Found", "text/plain", {"Location": where})
+        if q == "redirect here":
+            where = "/search?q=Sloviansk&format=json&limit=1"
+            return self._send(301, b"Moved Permanently", "text/plain", {"Location": where})
+        if q == "redirect nowhere":
+            return self._send(302, b"Found", "text/plain")
         self._send(200, json.dumps(self._search(q, params)).encode())
 
     def _search(self, q: str, params: dict[str, str]) -> list[dict]:

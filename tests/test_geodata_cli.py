@@ -146,7 +146,8 @@ def test_online_not_found_is_exit_1(lookup, nominatim):
 def test_a_failing_server_is_a_clean_message_and_exit_3(lookup, nominatim, query):
     result = lookup(query, "--online", "--nominatim-url", nominatim.url)
     assert result.returncode == 3
-    assert result.stderr.startswith("geocoder unavailable: ")
+    assert result.stderr.startswith("lookup: ")
+    assert "Nominatim" in result.stderr
     assert "Traceback" not in result.stderr
 
 

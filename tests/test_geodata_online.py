@@ -28,6 +28,7 @@ from geodata import (
     default_user_agent,
     make_geocoder,
 )
+from geodata.errors import GeodataWarning
 from geodata.nominatim import (
     ATTRIBUTION,
     DEFAULT_RETRY_AFTER,
@@ -54,6 +55,14 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    """The default cache folder (and the rate limiter's state file in it) stays in tmp_path."""
+    directory = tmp_path / "cache-dir"
+    monkeypatch.setenv("TIMELINE_MAP_CACHE_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture
@@ -193,11 +202,13 @@ def test_429_without_retry_after_still_backs_off(geocoder, nominatim, clock):
     assert clock.sleeps == [DEFAULT_RETRY_AFTER]
 
 
-def test_two_geocoders_share_one_limiter_and_requests_arrive_a_second_apart(nominatim):
+def test_two_geocoders_share_one_limiter_and_requests_arrive_a_second_apart(nominatim, cache_dir):
     # Real time on purpose: this is the behaviour Nominatim's policy asks for.
     first = NominatimGeocoder(user_agent=USER_AGENT, base_url=nominatim.url)
     second = NominatimGeocoder(user_agent=USER_AGENT, base_url=nominatim.url + "/")
-    assert first.rate_limiter is second.rate_limiter is shared_limiter(nominatim.url)
+    shared = shared_limiter(nominatim.url, state_dir=cache_dir)
+    assert first.rate_limiter is second.rate_limiter is shared
+    assert shared.state_file.parent == cache_dir  # shared with other processes too
     first.geocode("Sloviansk")
     second.geocode("Atlantis")
     arrivals = [request.at for request in nominatim.requests]
@@ -338,11 +349,14 @@ def test_the_cache_records_when_an_answer_was_fetched(tmp_path):
     assert row == ("atlantis", "", None, "2025-03-18T00:00:00+00:00")
 
 
-def test_a_file_that_is_not_a_cache_is_a_clear_error(tmp_path):
+def test_a_file_that_is_not_a_cache_is_moved_aside_not_fatal(tmp_path):
+    # More cases (truncated, wrong tables, unwritable) in test_geodata_robust.py.
     path = tmp_path / "geocode.sqlite"
     path.write_text("not a database, just text " * 100)
-    with pytest.raises(GeodataError, match="geocode.sqlite"):
-        GeocodeCache(path)
+    with pytest.warns(GeodataWarning, match="moved it to geocode.sqlite.broken-"):
+        cache = GeocodeCache(path)
+    assert cache.moved_aside.read_text().startswith("not a database")
+    assert cache.get("p", "Nikopol") == (False, None)
 
 
 @pytest.mark.parametrize(
