@@ -7,6 +7,7 @@ the timeline) or was left out (a start that does not parse cannot be drawn anywh
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 PROBLEM_COLUMNS = ("file", "row", "column", "value", "problem", "kept")
@@ -94,3 +95,21 @@ def format_problem(p: pd.Series) -> str:
         text += f" (got {value!r})"
     text += "" if p["kept"] else " [row not loaded]"
     return text
+
+
+def cell_problems(file: str, rows, column: str, values, problem, *, kept: bool) -> pd.DataFrame:
+    """Problems for cells given by their spreadsheet rows (repeats allowed), values aligned."""
+    rows = np.asarray(rows, dtype="int64")
+    n = len(rows)
+    values = np.broadcast_to(np.asarray(values, dtype=object), (n,)) if n else []
+    problem = np.broadcast_to(np.asarray(problem, dtype=object), (n,)) if n else []
+    return pd.DataFrame(
+        {
+            "file": [file] * n,
+            "row": pd.array(rows, dtype="Int64"),
+            "column": [column] * n,
+            "value": pd.Series(list(values), dtype="str"),
+            "problem": pd.Series(list(problem), dtype="str"),
+            "kept": [kept] * n,
+        }
+    )

@@ -38,13 +38,18 @@ class TimePrecision:
     half_width: pd.Timedelta
     #: True when [start, end] is an interval the event lasted, not one it happened in.
     is_duration: bool = False
+    #: The calendar length of the interval a start alone names ("1D" for a day), if any.
+    length: str | None = None
 
 
 TIME_PRECISIONS: dict[str, TimePrecision] = {
     "minute": TimePrecision("to the minute", False, pd.Timedelta(0)),
     "hour": TimePrecision("to about an hour", False, pd.Timedelta(minutes=30)),
     "part_of_day": TimePrecision("part of a day", True, pd.Timedelta(0)),
-    "day": TimePrecision("the day only", False, pd.Timedelta(0)),
+    "day": TimePrecision("the day only", False, pd.Timedelta(0), length="1D"),
+    "week": TimePrecision("the week only", False, pd.Timedelta(0), length="7D"),
+    "month": TimePrecision("the month only", False, pd.Timedelta(0), length="1M"),
+    "year": TimePrecision("the year only", False, pd.Timedelta(0), length="1Y"),
     "range": TimePrecision("some time in a range", True, pd.Timedelta(0)),
     "span": TimePrecision("lasted the whole span", True, pd.Timedelta(0), is_duration=True),
 }
