@@ -107,6 +107,8 @@ RELATIONS: dict[str, str] = {
     "responds_to": "responds to",
     "follows_from": "follows from",
     "reported_with": "reported with",
+    "after": "came after",
+    "alleged_breach_of": "allegedly breaches",
 }
 
 #: Every column of the curated table, in the order a curator sees them. The README
