@@ -462,7 +462,7 @@ def _check_quotes(
         missing = quotes[~hit & (quotes != "")]
         if len(missing):
             loose = _normalised(text)
-            near = missing.map(lambda q: _normalised(q) in loose)
+            near = missing.map(lambda q, loose=loose: _normalised(q) in loose)
             found.append(
                 P.cell_problems(
                     file,
