@@ -156,8 +156,7 @@ class Store:
 
     def frame(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """One table as pandas, strings as pandas' str dtype, times as UTC microseconds."""
-        arrow = pq.read_table(self.file(table), columns=columns)
-        return arrow.to_pandas(types_mapper=_pandas_type)
+        return pq.read_table(self.file(table), columns=columns).to_pandas()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -393,9 +392,3 @@ def _manifest(
         "categories": sorted(events["category"].unique().tolist()),
         "claim_statuses": sorted(events["claim_status"].unique().tolist()),
     }
-
-
-def _pandas_type(arrow_type: pa.DataType):
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return pd.StringDtype(na_value=float("nan"))
-    return None

@@ -1,0 +1,416 @@
+"""The queries the views need, written once through Ibis so that any engine can run them.
+
+DuckDB over the store's Parquet files is the default (embedded, no server); a warehouse
+(PostgreSQL, BigQuery, Trino, Spark, ...) holding tables of the same columns runs the very same
+functions: build its `Tables` with `backend_tables(con)`. Nothing here writes SQL for one engine.
+
+Each query is a small function `query(tables, ...)` returning a small pandas frame, with times
+as `datetime64[us, UTC]` and text as str, whichever engine ran it.
+
+A window is half-open, `[lo, hi)`, and holds every event whose interval of possible times
+`[earliest, latest]` meets it: `earliest < hi and latest >= lo`. So an event exactly at `hi`
+is out, one exactly at `lo` is in, and a span that straddles either edge is in.
+
+>>> from timeline.store import open_store
+>>> t = duckdb_tables(store)                                          # doctest: +SKIP
+>>> count_in_window(t, lo, hi, claim_statuses={"confirmed"})          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from timeline.store import Store
+
+#: Columns a list or a figure of events needs; `columns=None` returns every column.
+LIST_COLUMNS = (
+    "ordinal",
+    "id",
+    "title",
+    "start",
+    "end",
+    "earliest",
+    "latest",
+    "time_precision",
+    "category",
+    "claim_status",
+)
+
+#: Bin widths to choose from, shortest first: the first that splits the window into at most
+#: `max_bins` bins is used, so bins stay on round times (a minute, an hour, a day, ...).
+BIN_WIDTHS = tuple(
+    pd.Timedelta(w)
+    for w in (
+        "1min",
+        "5min",
+        "15min",
+        "30min",
+        "1h",
+        "3h",
+        "6h",
+        "12h",
+        "1D",
+        "2D",
+        "7D",
+        "14D",
+        "30D",
+        "91D",
+        "182D",
+        "365D",
+    )
+)
+
+#: Places known no better than these count as "placed only to a region or country".
+COARSE_PLACE = ("region", "country")
+#: Times known no better than these count as "known only to a day or coarser"; so does a
+#: range (happened some time between two times) at least a day wide.
+COARSE_TIME = ("day", "week", "month", "year")
+_DAY_SECONDS = 86_400
+
+_TS = "datetime64[us, UTC]"
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The three tables of one model on one engine.
+
+    `max_span` (the longest `latest - earliest` of any event) is optional: when known, a window
+    query also asks for `earliest >= lo - max_span`, which changes no answer but lets an engine
+    skip the row groups (or partitions) that end long before the window.
+    """
+
+    events: ir.Table
+    places: ir.Table
+    links: ir.Table
+    max_span: pd.Timedelta | None = None
+
+
+class Detail(NamedTuple):
+    """One event (a row of the events table), its places in order, and its links both ways."""
+
+    event: pd.Series
+    places: pd.DataFrame
+    links: pd.DataFrame
+
+
+def duckdb_tables(store: Store, *, threads: int | None = None) -> Tables:
+    """The store's Parquet files as tables of a new embedded DuckDB connection.
+
+    Opening reads only the files' footers. One connection per thread: a DuckDB connection is
+    not meant to run two queries at once.
+    """
+    con = ibis.duckdb.connect(**({"threads": threads} if threads else {}))
+    tables = {
+        name: con.read_parquet(store.file(name), table_name=name)
+        for name in ("events", "places", "links")
+    }
+    span = store.manifest.get("max_span_seconds")
+    return Tables(**tables, max_span=None if span is None else pd.Timedelta(seconds=span))
+
+
+def backend_tables(
+    con: ibis.BaseBackend,
+    *,
+    events: str = "events",
+    places: str = "places",
+    links: str = "links",
+    max_span: pd.Timedelta | None = None,
+) -> Tables:
+    """Tables already on an engine (a warehouse), by name."""
+    return Tables(con.table(events), con.table(places), con.table(links), max_span)
+
+
+# --- windows ---------------------------------------------------------------------------------
+
+
+def events_in_window(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+    columns: Collection[str] | None = LIST_COLUMNS,
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Events meeting `[lo, hi)` that pass the filters, ordered by `earliest`.
+
+    A filter of None lets everything through; an empty collection lets nothing through.
+    Page with `limit` and `offset`: at a million events, ask for a page or a count.
+    """
+    e = _window(t, lo, hi, claim_statuses, categories)
+    return _page(e, columns, limit, offset)
+
+
+def count_in_window(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> int:
+    """How many events `events_in_window` would return without a limit."""
+    return _scalar(_window(t, lo, hi, claim_statuses, categories).count())
+
+
+def _window(t, lo, hi, claim_statuses, categories) -> ir.Table:
+    e = t.events
+    lo, hi = _utc(lo), _utc(hi)
+    keep = [e.earliest < hi, e.latest >= lo]
+    if t.max_span is not None:
+        keep.append(e.earliest >= lo - t.max_span)
+    if claim_statuses is not None:
+        keep.append(_isin(e.claim_status, claim_statuses))
+    if categories is not None:
+        keep.append(_isin(e.category, categories))
+    return e.filter(*keep)
+
+
+# --- time bins -------------------------------------------------------------------------------
+
+
+def bin_width(lo: pd.Timestamp, hi: pd.Timestamp, *, max_bins: int = 200) -> pd.Timedelta:
+    """The shortest round width (from `BIN_WIDTHS`) that covers `[lo, hi)` in `max_bins` bins.
+
+    Bins start on multiples of the width since 1970-01-01 UTC (days at midnight UTC), so the
+    first bin may start before `lo`; that bin is counted too.
+    """
+    lo, hi = _utc(lo), _utc(hi)
+    for width in BIN_WIDTHS:
+        if _bin_count(lo, hi, width) <= max_bins:
+            return width
+    years = math.ceil((hi - lo) / BIN_WIDTHS[-1] / (max_bins - 1))
+    return BIN_WIDTHS[-1] * years
+
+
+def counts_per_bin(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    max_bins: int = 200,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Events of the window counted per time bin and category (empty bins left out).
+
+    An event counts in the bin of its nominal `start`; one that starts before the window (it
+    straddles `lo`) counts in the first bin, one whose start is at or after `hi` (its earliest
+    possible time is inside) in the last. So the counts add up to `count_in_window`.
+
+    Columns: `bin` (0-based), `bin_start`, `bin_end`, `category`, `count`.
+    """
+    lo, hi = _utc(lo), _utc(hi)
+    width = bin_width(lo, hi, max_bins=max_bins)
+    seconds = int(width.total_seconds())
+    origin = _floor_epoch(lo, seconds)
+    last = _bin_count(lo, hi, width) - 1
+    e = _window(t, lo, hi, claim_statuses, categories)
+    index = ((e.start.epoch_seconds() - origin) / seconds).floor().clip(lower=0, upper=last)
+    counts = _run(
+        e.mutate(bin=index.cast("int64"))
+        .group_by("bin", "category")
+        .aggregate(count=ibis._.count())
+        .order_by("bin", "category")
+    )
+    start = pd.Timestamp(origin, unit="s", tz="UTC")
+    counts["bin"] = counts["bin"].astype("int64")
+    counts["count"] = counts["count"].astype("int64")
+    counts.insert(1, "bin_start", (start + counts["bin"] * width).astype(_TS))
+    counts.insert(2, "bin_end", (counts["bin_start"] + width).astype(_TS))
+    return counts
+
+
+def _bin_count(lo: pd.Timestamp, hi: pd.Timestamp, width: pd.Timedelta) -> int:
+    seconds = int(width.total_seconds())
+    origin = _floor_epoch(lo, seconds)
+    return max(1, math.ceil((hi.timestamp() - origin) / seconds))
+
+
+def _floor_epoch(when: pd.Timestamp, seconds: int) -> int:
+    return math.floor(when.timestamp() / seconds) * seconds
+
+
+# --- map cells -------------------------------------------------------------------------------
+
+
+def cell_size(zoom: float, *, cells_per_tile: int = 4) -> float:
+    """Cell size in degrees for a web-map zoom: a 256-pixel tile split `cells_per_tile` ways.
+
+    Zoom 0 (the world in one tile) gives 90 degrees; each zoom level halves it.
+    """
+    return 360.0 / (2.0**zoom) / cells_per_tile
+
+
+def counts_per_cell(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    cell_deg: float,
+    bbox: tuple[float, float, float, float] | None = None,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Placed events of the window counted per lat/lon grid cell and category.
+
+    A cell is `[cell_y * cell_deg, (cell_y + 1) * cell_deg)` in latitude and likewise `cell_x`
+    in longitude. What is counted is a marker (an event at one of its places), as the map draws
+    them. `bbox` = (west, south, east, north) keeps the cells of the map's view.
+
+    Columns: `cell_y`, `cell_x`, `lat`, `lon` (the cell's centre), `category`, `count`, and,
+    the same on every row of a cell, `cell_count` and the uncertainty in aggregate:
+    `place_coarse_share` (markers placed only to a region or country) and `time_coarse_share`
+    (events known only to a day or coarser).
+    """
+    joined = _placed(t, lo, hi, cell_deg, bbox, claim_statuses, categories)
+    counts = _run(
+        joined.group_by("cell_y", "cell_x", "category")
+        .aggregate(
+            count=ibis._.count(),
+            place_coarse=joined.place_coarse.sum(),
+            time_coarse=joined.time_coarse.sum(),
+        )
+        .order_by("cell_y", "cell_x", "category")
+    )
+    for column in ("cell_y", "cell_x", "count", "place_coarse", "time_coarse"):
+        counts[column] = counts[column].fillna(0).astype("int64")
+    counts.insert(2, "lat", (counts["cell_y"] + 0.5) * cell_deg)
+    counts.insert(3, "lon", (counts["cell_x"] + 0.5) * cell_deg)
+    cell = counts.groupby(["cell_y", "cell_x"])
+    counts["cell_count"] = cell["count"].transform("sum")
+    for column in ("place_coarse", "time_coarse"):
+        counts[f"{column}_share"] = cell[column].transform("sum") / counts["cell_count"]
+    return counts.drop(columns=["place_coarse", "time_coarse"])
+
+
+def events_in_cell(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    cell_deg: float,
+    cell: tuple[int, int],
+    limit: int = 50,
+    offset: int = 0,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+    columns: Collection[str] | None = LIST_COLUMNS,
+) -> pd.DataFrame:
+    """One page of the events of the window with a place in `cell` = (cell_y, cell_x).
+
+    Ordered by `earliest`; an event with two places in the cell is listed once.
+    """
+    cell_y, cell_x = cell
+    p = t.places
+    inside = p.filter(
+        _cell_index(p.lat, cell_deg) == cell_y, _cell_index(p.lon, cell_deg) == cell_x
+    )
+    e = _window(t, lo, hi, claim_statuses, categories)
+    e = e.filter(e.id.isin(inside.event_id))
+    return _page(e, columns, limit, offset)
+
+
+def _placed(t, lo, hi, cell_deg, bbox, claim_statuses, categories) -> ir.Table:
+    e = _window(t, lo, hi, claim_statuses, categories)
+    p = t.places.filter(t.places.lat.notnull(), t.places.lon.notnull())
+    if bbox is not None:
+        west, south, east, north = bbox
+        p = p.filter(p.lat >= south, p.lat <= north, p.lon >= west, p.lon <= east)
+    coarse_time = e.time_precision.isin(COARSE_TIME) | (
+        (e.time_precision == "range")
+        & (e.latest.epoch_seconds() - e.earliest.epoch_seconds() >= _DAY_SECONDS)
+    )
+    joined = p.join(e, p.event_id == e.id)
+    return joined.select(
+        cell_y=_cell_index(joined.lat, cell_deg),
+        cell_x=_cell_index(joined.lon, cell_deg),
+        category=joined.category,
+        place_coarse=joined.geo_precision.isin(COARSE_PLACE).ifelse(1, 0),
+        time_coarse=coarse_time.ifelse(1, 0),
+    )
+
+
+def _cell_index(degrees: ir.FloatingValue, cell_deg: float) -> ir.IntegerValue:
+    return (degrees / cell_deg).floor().cast("int64")
+
+
+# --- single events and search ----------------------------------------------------------------
+
+
+def event_by_id(t: Tables, event_id: str) -> Detail | None:
+    """The event with this id, with its places and links; None if there is none."""
+    found = _run(t.events.filter(t.events.id == event_id).limit(1))
+    if found.empty:
+        return None
+    places = _run(t.places.filter(t.places.event_id == event_id).order_by("order"))
+    links = t.links
+    links = _run(
+        links.filter((links.source_id == event_id) | (links.target_id == event_id)).order_by(
+            "source_id", "relation", "target_id"
+        )
+    )
+    return Detail(found.iloc[0], places, links)
+
+
+def search_titles(
+    t: Tables,
+    text: str,
+    *,
+    limit: int = 20,
+    columns: Collection[str] = ("ordinal", "id", "title", "start", "category", "claim_status"),
+) -> pd.DataFrame:
+    """Events whose title contains `text`, ignoring case, earliest first, at most `limit`.
+
+    `text` is matched literally: `%` and `_` are characters, not wildcards.
+    """
+    e = t.events
+    hit = e.title.lower().contains(ibis.literal(text, type="string").lower())
+    return _page(e.filter(hit), columns, limit, 0)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _page(e: ir.Table, columns, limit: int | None, offset: int) -> pd.DataFrame:
+    e = e.order_by("earliest", "ordinal")
+    if columns is not None:
+        e = e.select(*columns)
+    return _run(e.limit(limit, offset=offset))
+
+
+def _isin(column: ir.Column, values: Collection[str]) -> ir.BooleanValue:
+    values = sorted(set(values))
+    return column.isin(values) if values else ibis.literal(False)
+
+
+def _utc(when) -> pd.Timestamp:
+    when = pd.Timestamp(when)
+    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+
+
+def _scalar(expr: ir.Scalar) -> int:
+    return int(expr.to_pyarrow().as_py())
+
+
+def _run(expr: ir.Table) -> pd.DataFrame:
+    """Run on the tables' engine; the same dtypes whichever engine ran it.
+
+    Through Arrow rather than Ibis' own pandas conversion: fewer copies, and strings come back
+    as pandas' str dtype directly.
+    """
+    frame = expr.to_pyarrow().to_pandas()
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
+            frame[column] = pd.to_datetime(values, utc=True).astype(_TS)
+    return frame
