@@ -177,11 +177,6 @@ class GeocodeCache:
                 target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{number}")
             try:
                 self.path.rename(target)
-                # A journal left beside a damaged file belongs to it, not to the new one.
-                for suffix in ("-journal", "-wal", "-shm"):
-                    leftover = self.path.with_name(self.path.name + suffix)
-                    if leftover.exists():
-                        leftover.rename(target.with_name(target.name + suffix))
             except OSError as error:
                 raise CacheError(
                     f"the geocode cache {self.path} is broken ({reason}) and cannot be "
@@ -237,8 +232,9 @@ class CachedGeocoder:
     """Answer from the cache; ask ``inner`` only on a miss, and store what it says.
 
     A failure of ``inner`` propagates and stores nothing, so a network error is
-    never remembered as "not found". A failure to store a good answer does not
-    lose it: the caller gets the place, and a GeodataWarning says it was not kept.
+    never remembered as "not found". A cache that fails after it was made (its
+    folder removed, a full disk) does not lose the answer either: the caller
+    gets the place, and a GeodataWarning says the cache was not read or kept.
     """
 
     def __init__(self, inner, cache: GeocodeCache, provider: str) -> None:
@@ -256,7 +252,11 @@ class CachedGeocoder:
     ) -> Place | None:
         country = normalise_country(country)
         query = checked_name(name if not region else f"{name}, {region}")
-        hit, place = self.cache.get(self.provider, query, country)
+        try:
+            hit, place = self.cache.get(self.provider, query, country)
+        except CacheError as error:  # e.g. its folder was removed while the app ran
+            warnings.warn(f"cache not read, asking instead: {error}", GeodataWarning, stacklevel=2)
+            hit, place = False, None
         if hit:
             return place
         if region:

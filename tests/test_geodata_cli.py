@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from nominatim_server import FakeNominatim
+
+from geodata.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_AGENT = "timeline-map-tests/1.0 (geodata CLI tests)"
@@ -174,3 +179,172 @@ def test_help_describes_every_option(lookup):
     for option in ["--country", "--online", "--user-agent", "--nominatim-url", "--cache",
                    "--gazetteer", "exit status"]:  # fmt: skip
         assert option in result.stdout
+
+
+# --- no input gives a traceback: every error is one "lookup: <message>" ---------------------------
+
+
+def assert_clean_failure(result, status):
+    assert result.returncode == status, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.startswith("lookup: ")
+    assert "Traceback" not in result.stderr
+
+
+def cache_cases(tmp_path):
+    regular = tmp_path / "a-file.txt"
+    regular.write_text("a file, not a folder")
+    foreign = tmp_path / "events.sqlite"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE events (id TEXT)")
+    connection.close()
+    return {
+        "under a regular file": regular / "geocode.sqlite",
+        "a folder": tmp_path,
+        "somebody else's database": foreign,
+    }
+
+
+@pytest.mark.parametrize("case", ["under a regular file", "a folder", "somebody else's database"])
+def test_an_unusable_cache_is_one_line_and_exit_4(lookup, nominatim, tmp_path, case):
+    path = cache_cases(tmp_path)[case]
+    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url, "--cache", str(path))
+    assert_clean_failure(result, 4)
+    assert result.stderr.count("\n") == 1  # one line
+    assert str(path) in result.stderr
+    assert nominatim.requests == []  # refused before asking anyone
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's sysfs")
+def test_a_cache_in_a_folder_nobody_may_write_is_exit_4(lookup, nominatim):
+    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url,
+                    "--cache", "/sys/timeline-map/geocode.sqlite")  # fmt: skip
+    assert_clean_failure(result, 4)
+    assert "/sys/timeline-map" in result.stderr
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_cache_folder_is_exit_4(lookup, nominatim, tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url,
+                        "--cache", str(folder / "geocode.sqlite"))  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert_clean_failure(result, 4)
+
+
+def test_a_garbage_cache_is_moved_aside_and_the_lookup_goes_on(lookup, nominatim, tmp_path):
+    path = tmp_path / "geocode.sqlite"
+    path.write_bytes(bytes(range(256)) * 8)
+    args = ["--online", "--nominatim-url", nominatim.url, "--cache", str(path)]
+    result = lookup("Nikopol", "--country", "UA", *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Nikopol (UA): 47.57, 34.39")
+    assert result.stderr.startswith("lookup: warning: the geocode cache ")
+    assert "moved it to geocode.sqlite.broken-" in result.stderr
+    [moved] = tmp_path.glob("geocode.sqlite.broken-*")
+    assert moved.read_bytes() == bytes(range(256)) * 8
+    assert lookup("Nikopol", "--country", "UA", *args).stderr == ""  # the fresh cache is fine
+
+
+def test_online_not_found_does_not_say_online_is_off(lookup, nominatim):
+    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url)
+    assert result.stderr == "lookup: no place called 'Atlantis' in the gazetteer or Nominatim\n"
+
+
+@pytest.mark.parametrize("case", ["missing", "a folder", "binary", "latin-1"])
+def test_a_gazetteer_that_cannot_be_read_is_exit_4(lookup, tmp_path, case):
+    path = tmp_path / "places.csv"
+    if case == "a folder":
+        path.mkdir()
+    elif case == "binary":
+        path.write_bytes(bytes(range(256)) * 4)
+    elif case == "latin-1":
+        path.write_bytes("name,aliases,country\nKöln,,DE\n".encode("latin-1"))
+    result = lookup("Kyiv", "--gazetteer", str(path))
+    assert_clean_failure(result, 4)
+    assert str(path) in result.stderr
+
+
+@pytest.mark.parametrize("query", ["redirect elsewhere", "redirect here", "redirect nowhere"])
+def test_a_redirect_is_not_followed_and_exits_3(lookup, nominatim, query):
+    result = lookup(query, "--online", "--nominatim-url", nominatim.url)
+    assert_clean_failure(result, 3)
+    assert f"lookup: the geocoding server {nominatim.url} " in result.stderr
+    assert [request.q for request in nominatim.requests] == [query]
+
+
+def test_a_redirect_to_another_host_names_it(lookup, tmp_path):
+    with FakeNominatim(redirect_to="http://elsewhere.invalid:8080/search") as server:
+        result = lookup("redirect elsewhere", "--online", "--nominatim-url", server.url)
+    assert_clean_failure(result, 3)
+    assert "redirected to elsewhere.invalid:8080; not followed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "words"),
+    [
+        (["Kyiv", "--online", "--nominatim-url", "nominatim.example.org"], 4, "base_url"),
+        (
+            ["Kyiv", "--online", "--nominatim-url", "http://127.0.0.1:9", "--user-agent", " "],
+            4,
+            "user agent",
+        ),  # fmt: skip
+    ],
+)
+def test_bad_settings_are_one_line(lookup, args, status, words):
+    result = lookup("Atlantis", *args[1:])
+    assert_clean_failure(result, status)
+    assert words in result.stderr
+
+
+def test_a_name_that_is_not_utf8_is_a_usage_error(tmp_path):
+    env = {**os.environ, "TIMELINE_MAP_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "geodata", "lookup", b"Kyiv\xff", "--online",
+         "--nominatim-url", "http://127.0.0.1:9"],  # fmt: skip
+        cwd=ROOT, env=env, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert b"not valid text" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_a_console_that_cannot_show_the_dash_gets_a_question_mark(tmp_path):
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONUTF8": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "geodata", "lookup", "Kyiv"],
+        cwd=ROOT, env=env, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout
+        == b"Kyiv (UA): 50.45466, 30.5238 ? town ? GeoNames 703448 ? GeoNames (CC BY 4.0)\n"
+    )
+
+
+# Names and countries that have broken lookups somewhere: empty, blank, control characters,
+# combining marks, right-to-left text, a NUL, lone surrogates, a name as long as a page.
+ODD_INPUT = [
+    ("", None), ("   ", None), ("\t\n", None), ("\x00", None), ("Kyiv\x7f", None),
+    ("\u0301", None), ("Kyi\u0301v", "UA"), ("\u202eKyiv", None), ("كييف", None),
+    ("\ud800", None), ("Kyiv\udcff", "UA"), ("x" * 100_000, None), ("Kyiv", ""),
+    ("Kyiv", "U"), ("Kyiv", "UKR"), ("Kyiv", "u\u0301"), ("Kyiv", "\x00\x00"), ("Kyiv", "XX"),
+    ("Kyiv", "ua"), ("%s%n{0}", None), ("'; DROP TABLE answers; --", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "country"), ODD_INPUT)
+def test_odd_names_and_countries_never_give_an_internal_error_offline(name, country):
+    argv = ["lookup", name, *(["--country", country] if country is not None else [])]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            status = main(argv)
+        except SystemExit as usage:  # argparse's usage error: a message, not a traceback
+            status = usage.code
+    assert status in (0, 1, 2), stderr.getvalue()
+    assert "internal error" not in stderr.getvalue()
