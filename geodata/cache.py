@@ -80,6 +80,9 @@ class GeocodeCache:
             ) from error
         if self.path.is_dir():
             raise CacheError(f"cannot use {self.path} as the geocode cache: it is a folder")
+        if self.path.exists() and not self.path.is_file():
+            # A device or a pipe (/dev/zero reads as "not a database"): never move one aside.
+            raise CacheError(f"cannot use {self.path} as the geocode cache: not a regular file")
         broken = self._broken_because()
         if broken is not None:
             self._move_aside(broken)

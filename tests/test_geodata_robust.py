@@ -227,6 +227,15 @@ def test_an_unusable_cache_path_is_a_one_line_cache_error(tmp_path, case):
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_is_refused_and_never_moved_aside(device):
+    if not Path(device).exists():
+        pytest.skip(f"no {device} here")
+    with pytest.raises(CacheError, match="not a regular file"):
+        GeocodeCache(device)
+    assert Path(device).exists()
+
+
 @pytest.mark.skipif(ROOT_USER, reason="root writes into any folder")
 def test_a_folder_we_cannot_write_is_a_cache_error(tmp_path):
     folder = tmp_path / "read-only"
