@@ -252,7 +252,12 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     if failures:
         raise StoreError("the model cannot be stored: " + "; ".join(failures))
 
-    events = out["events"].sort_values(["earliest", "id"], kind="stable").reset_index(drop=True)
+    events = out["events"]
+    if events["earliest"].isna().any():
+        raise StoreError("the model cannot be stored: events.earliest is missing on some rows")
+    # A missing `latest` would drop the event from every window: read it as a point in time.
+    events["latest"] = events["latest"].fillna(events["earliest"])
+    events = events.sort_values(["earliest", "id"], kind="stable").reset_index(drop=True)
     events.insert(0, "ordinal", pd.RangeIndex(len(events), dtype="int64").to_numpy())
     out["events"] = events
     out["places"] = (

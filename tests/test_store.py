@@ -1,0 +1,263 @@
+"""The store: keys that follow content and code, an exact round trip, atomic and shared builds."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from timeline import store as S
+
+
+def _model(n: int = 5) -> SimpleNamespace:
+    start = pd.Series(
+        pd.date_range("2025-03-18T00:00Z", periods=n, freq="h")[::-1], dtype="datetime64[us, UTC]"
+    )
+    events = pd.DataFrame(
+        {
+            "id": [f"e{i}" for i in range(n)],
+            "title": [f"Event {i}" for i in range(n)],
+            "start": start,
+            "end": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
+            # Copies: pandas 3.1.1 lets a `loc` write to one column reach another built from
+            # the very same Series.
+            "earliest": start.copy(),
+            "latest": start.copy(),
+            # What today's reader gives: categoricals, a missing claim status.
+            "time_precision": pd.Categorical(["minute"] * n),
+            "category": pd.Categorical(
+                ["military", "diplomacy"] * (n // 2) + ["military"] * (n % 2)
+            ),
+            "claim_status": pd.Categorical([None] + ["confirmed"] * (n - 1)),
+        }
+    )
+    places = pd.DataFrame(
+        {
+            "event_id": pd.Series(["e1", "e0", "e0"], dtype="object"),
+            "order": pd.Series([0, 1, 0], dtype="object"),
+            "lat": [50.0, 55.7, 50.4],
+            "lon": [30.0, 37.6, 30.5],
+        }
+    )
+    links = pd.DataFrame({"source_id": ["e1"], "relation": ["responds_to"], "target_id": ["e0"]})
+    problems = pd.DataFrame(
+        {
+            "file": ["t.csv"],
+            "row": pd.array([7], dtype="Int64"),
+            "column": ["start"],
+            "value": ["x"],
+            "problem": ["is not a time"],
+            "kept": [False],
+        }
+    )
+    return SimpleNamespace(events=events, places=places, links=links, problems=problems)
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_key_follows_content_not_folder(tmp_path):
+    a = _write(tmp_path / "a" / "events.csv", "id,title\nx,X\n")
+    b = _write(tmp_path / "b" / "events.csv", "id,title\nx,X\n")
+    edited = _write(tmp_path / "c" / "events.csv", "id,title\nx,Y\n")
+    key = S.store_key([a], format="ours")
+    assert S.store_key([b], format="ours") == key
+    assert S.store_key([edited], format="ours") != key
+
+
+def test_key_follows_every_source_the_format_options_and_code(tmp_path):
+    table = _write(tmp_path / "events.csv", "id\nx\n")
+    text = _write(tmp_path / "article.txt", "It happened.")
+    renamed = _write(tmp_path / "other.csv", "id\nx\n")
+    key = S.store_key([table, text], format="ours")
+    assert S.store_key([text, table], format="ours") == key  # order of the list is not content
+    different = [
+        S.store_key([table], format="ours"),
+        S.store_key([renamed, text], format="ours"),
+        S.store_key([table, text], format="acled"),
+        S.store_key([table, text], format="ours", options={"mapping": {"a": "b"}}),
+        S.store_key([table, text], format="ours", code_version="another reader"),
+    ]
+    assert key not in different
+    assert len(set(different)) == len(different)
+
+
+def test_default_code_version_hashes_this_project_source():
+    version = S.default_code_version()
+    assert len(version) == 32
+    assert S.store_key([], format="x") == S.store_key([], format="x", code_version=version)
+
+
+def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(S.CACHE_ENV, str(tmp_path))
+    assert S.cache_dir() == tmp_path
+    monkeypatch.delenv(S.CACHE_ENV)
+    assert S.cache_dir() == Path.home() / ".cache" / "timeline-map" / "store"
+
+
+# --- round trip ------------------------------------------------------------------------------
+
+
+def test_round_trip_sorted_with_ordinals(tmp_path):
+    store = S.save_store("k1", _model(), root=tmp_path, sources=["/x/t.csv"], format="ours")
+    events = store.frame("events")
+    assert events["id"].tolist() == ["e4", "e3", "e2", "e1", "e0"]  # by earliest
+    assert events["ordinal"].tolist() == [0, 1, 2, 3, 4]
+    assert list(events.columns) == ["ordinal", *S.EVENT_COLUMNS]
+    assert str(events["start"].dtype) == "datetime64[us, UTC]"
+    assert events["end"].isna().all()
+    assert str(events["category"].dtype) == "str"
+    assert events["claim_status"].tolist() == ["confirmed"] * 4 + [""]  # missing reads as ""
+    assert (events["extra"] == "").all() and not events["quote_verified"].any()
+    places = store.frame("places")
+    assert places[["event_id", "order"]].values.tolist() == [["e0", 0], ["e0", 1], ["e1", 0]]
+    assert places["order"].dtype == "int64" and places["lat"].tolist() == [50.4, 55.7, 50.0]
+    pd.testing.assert_frame_equal(
+        store.frame("problems"), _model().problems, check_dtype=False, check_index_type=False
+    )
+    assert store.frame("problems")["row"].dtype == "Int64"
+    assert store.manifest["counts"] == {"events": 5, "places": 3, "links": 1, "problems": 1}
+    assert store.manifest["sources"] == ["t.csv"] and store.manifest["format"] == "ours"
+    assert store.manifest["max_span_seconds"] == 0.0
+
+
+def test_reopen_gives_the_same_store(tmp_path):
+    saved = S.save_store("k1", _model(), root=tmp_path)
+    opened = S.open_store("k1", root=tmp_path)
+    assert opened == saved
+    pd.testing.assert_frame_equal(opened.frame("events"), saved.frame("events"))
+
+
+def test_row_groups_are_sized_for_range_scans(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(S, "ROW_GROUP_SIZE", 2)
+    store = S.save_store("k1", _model(5), root=tmp_path)
+    meta = pq.ParquetFile(store.file("events")).metadata
+    assert meta.num_row_groups == 3
+    # Each group's statistics bound its slice of time, so a window can skip the others.
+    earliest = meta.schema.to_arrow_schema().get_field_index("earliest")
+    bounds = [meta.row_group(g).column(earliest).statistics for g in range(3)]
+    assert all(b.has_min_max for b in bounds)
+    assert bounds[0].max <= bounds[1].min <= bounds[1].max <= bounds[2].min
+
+
+def test_missing_required_columns_are_all_named(tmp_path):
+    model = _model()
+    model.events = model.events.drop(columns=["title", "latest"])
+    model.places = model.places.drop(columns=["lat"])
+    with pytest.raises(S.StoreError) as caught:
+        S.save_store("k1", model, root=tmp_path)
+    message = str(caught.value)
+    for column in ("events.title", "events.latest", "places.lat"):
+        assert column in message
+    assert isinstance(caught.value, ValueError)
+    assert S.open_store("k1", root=tmp_path) is None
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
+def test_times_that_are_not_times_are_refused(tmp_path):
+    model = _model()
+    model.events["start"] = "2025-03-18"
+    with pytest.raises(S.StoreError, match="events.start"):
+        S.save_store("k1", model, root=tmp_path)
+
+
+def test_a_missing_latest_reads_as_a_point(tmp_path):
+    model = _model()
+    model.events.loc[0, "latest"] = pd.NaT
+    events = S.save_store("k1", model, root=tmp_path).frame("events").set_index("id")
+    assert events.loc["e0", "latest"] == events.loc["e0", "earliest"]
+
+
+# --- opening what is not (all) there ---------------------------------------------------------
+
+
+def test_open_store_of_an_unknown_key_is_none(tmp_path):
+    assert S.open_store("nope", root=tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: (p / "manifest.json").unlink(),
+        lambda p: (p / "places.parquet").unlink(),
+        lambda p: (p / "manifest.json").write_text("{not json"),
+        lambda p: (p / "manifest.json").write_text(
+            json.dumps({**json.loads((p / "manifest.json").read_text()), "schema_version": "0"})
+        ),
+    ],
+    ids=["no manifest", "no places", "bad manifest", "older schema"],
+)
+def test_a_damaged_or_older_store_is_not_opened_and_is_rebuilt(tmp_path, damage):
+    S.save_store("k1", _model(), root=tmp_path)
+    damage(tmp_path / "k1")
+    assert S.open_store("k1", root=tmp_path) is None
+    rebuilt = S.save_store("k1", _model(), root=tmp_path)
+    assert rebuilt.counts["events"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k1"]
+
+
+def test_saving_an_existing_key_keeps_the_first_copy(tmp_path):
+    first = S.save_store("k1", _model(5), root=tmp_path)
+    stamp = first.file("events").stat().st_mtime_ns
+    again = S.save_store("k1", _model(3), root=tmp_path)  # same key: same content by contract
+    assert again.counts["events"] == 5
+    assert first.file("events").stat().st_mtime_ns == stamp
+
+
+def _build(root: str, barrier) -> str:
+    model = _model(2_000)
+    barrier.wait()  # every process checks, writes and renames at about the same moment
+    store = S.save_store("shared", model, root=root)
+    return f"{os.getpid()}:{store.counts['events']}:{len(store.frame('events'))}"
+
+
+def test_two_processes_building_one_key_both_succeed(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(3)
+        with context.Pool(3) as pool:
+            results = pool.starmap(_build, [(str(tmp_path), barrier)] * 3)
+    assert [r.split(":")[1:] for r in results] == [["2000", "2000"]] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared"]  # no temp folder left
+    assert S.open_store("shared", root=tmp_path).frame("events")["ordinal"].is_monotonic_increasing
+
+
+class _Racing:
+    """A model whose events, when first read, are stored under the same key by someone else:
+    what another process finishing first between our existence check and our rename does."""
+
+    def __init__(self, root: Path):
+        self._model, self._root, self.raced = _model(4), root, False
+        self.places, self.links, self.problems = (
+            self._model.places,
+            self._model.links,
+            self._model.problems,
+        )
+
+    @property
+    def events(self) -> pd.DataFrame:
+        if not self.raced:
+            self.raced = True
+            S.save_store("k1", _model(4), root=self._root)
+        return self._model.events
+
+
+def test_losing_the_rename_opens_the_winners_copy(tmp_path):
+    racing = _Racing(tmp_path)
+    store = S.save_store("k1", racing, root=tmp_path)
+    assert racing.raced
+    assert store.counts["events"] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k1"]
