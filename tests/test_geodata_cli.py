@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nominatim_server import FakeNominatim
 
 from geodata.__main__ import main
@@ -345,6 +347,27 @@ def test_odd_names_and_countries_never_give_an_internal_error_offline(name, coun
         try:
             status = main(argv)
         except SystemExit as usage:  # argparse's usage error: a message, not a traceback
+            status = usage.code
+    assert status in (0, 1, 2), stderr.getvalue()
+    assert "internal error" not in stderr.getvalue()
+
+
+# Any text, with lone surrogates (what undecodable command-line bytes become) often enough.
+ANY_CHARACTER = st.one_of(st.characters(), st.characters(categories=["Cs"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.text(ANY_CHARACTER, max_size=40),
+    country=st.one_of(st.none(), st.text(max_size=3)),
+)
+def test_no_text_as_name_or_country_gives_an_internal_error_offline(name, country):
+    argv = ["lookup", name, *(["--country", country] if country is not None else [])]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            status = main(argv)
+        except SystemExit as usage:
             status = usage.code
     assert status in (0, 1, 2), stderr.getvalue()
     assert "internal error" not in stderr.getvalue()

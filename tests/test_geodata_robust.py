@@ -17,6 +17,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nominatim_server import FakeNominatim
 
 from geodata import CachedGeocoder, GeocodeCache, GeocoderUnavailable, GeodataError, Place
@@ -479,3 +481,22 @@ def test_cli_processes_started_together_reach_the_server_a_second_apart(nominati
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     # The server's clock, not ours: each request arrived a full interval after the last.
     assert min(gaps) >= 0.95, gaps
+
+
+# Any text, with lone surrogates (what undecodable command-line bytes become) often enough.
+ANY_CHARACTER = st.one_of(st.characters(), st.characters(categories=["Cs"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.text(ANY_CHARACTER, max_size=30),
+    country=st.one_of(st.none(), st.sampled_from(["UA", "ru", " us "])),
+)
+def test_any_name_is_stored_and_found_again_or_refused_as_invalid(tmp_path_factory, name, country):
+    cache = GeocodeCache(tmp_path_factory.mktemp("cache") / "geocode.sqlite")
+    try:
+        cache.put("p", name, country, NIKOPOL)
+    except InvalidPlaceName:
+        assert any(0xD800 <= ord(char) <= 0xDFFF for char in name)
+        return
+    assert cache.get("p", name, country) == (True, NIKOPOL)
