@@ -11,6 +11,7 @@ process only) are printed as ``lookup: warning: <message>``.
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import sys
 import warnings
@@ -99,11 +100,17 @@ def _lookup(args: argparse.Namespace) -> int:
 
 
 def _read_gazetteer(path: str) -> Gazetteer:
-    """The gazetteer at ``path``; a file that cannot be read is our error, not a traceback."""
+    """The gazetteer at ``path``; a file that cannot be read is our error, not a traceback.
+
+    gazetteer.py raises our errors for these itself; this is the CLI's own
+    promise, kept whatever the reader below it does.
+    """
     try:
         return Gazetteer.from_path(path)
     except GeodataError:
         raise
+    except csv.Error as error:
+        raise GeodataError(f"cannot read the gazetteer {path}: it is not CSV ({error})") from error
     except UnicodeDecodeError as error:
         raise GeodataError(
             f"cannot read the gazetteer {path}: it is not UTF-8 text (byte {error.start})"
