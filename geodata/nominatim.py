@@ -126,7 +126,7 @@ class _NoRedirectAdapter(URLLibAdapter):
 
 
 class NominatimGeocoder:
-    """``geocode(name, country=None) -> Place | None`` against a Nominatim server.
+    """``geocode(name, country=None, region=None) -> Place | None`` against a Nominatim server.
 
     Settings are checked here, not on the first request: an empty user agent,
     one of geopy's sample agents, a base URL that is not http(s) or a
