@@ -509,3 +509,21 @@ def test_a_result_without_name_or_country_still_reads():
         None,
         "OpenStreetMap via Nominatim",
     )
+
+
+# --- a region narrows the query --------------------------------------------------------------
+
+
+def test_a_region_is_sent_as_part_of_the_query(geocoder, nominatim):
+    assert geocoder.geocode("Sloviansk", "UA", region="Donetsk Oblast") is None  # not in FOUND
+    [request] = nominatim.requests
+    assert (request.q, request.params["countrycodes"]) == ("Sloviansk, Donetsk Oblast", "ua")
+
+
+def test_the_cache_keeps_answers_with_and_without_a_region_apart(geocoder, nominatim, tmp_path):
+    cached = CachedGeocoder(geocoder, GeocodeCache(tmp_path / "c.sqlite"), "nominatim test")
+    assert cached.geocode("Sloviansk", "UA").name == "Sloviansk"
+    assert cached.geocode("Sloviansk", "UA", region="Donetsk Oblast") is None
+    assert cached.geocode("Sloviansk", "UA", region="Donetsk Oblast") is None  # now cached
+    assert cached.geocode("Sloviansk", "UA").name == "Sloviansk"  # still cached, as found
+    assert [r.q for r in nominatim.requests] == ["Sloviansk", "Sloviansk, Donetsk Oblast"]
