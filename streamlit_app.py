@@ -181,12 +181,23 @@ if len(table.problems):
 # --- header ----------------------------------------------------------------------------------
 
 st.title("Timeline map")
-st.caption(story.title)
+st.text(story.title)  # text, never Markdown: a title's image must not be fetched
 for notice in ss.pop("notices", []):
     st.warning(notice)
 if story_problem:
     st.warning(
         "The story file could not be used, so the whole table is shown: " + plain(story_problem)
+    )
+if len(story.problems):
+    with st.sidebar.expander(f"{len(story.problems)} problems in the story file"):
+        st.caption("As `python -m timeline validate` reports them; kept means still used.")
+        st.dataframe(story.problems, hide_index=True)
+    st.warning(
+        "The story file could not be used, so the story is made from the table "
+        "(see the problems in the sidebar)."
+        if story.source is None
+        else f"The story file has {len(story.problems)} problems; what could not be used is "
+        "left out (see the sidebar)."
     )
 if events.empty:
     st.error("The table has no event that could be loaded. See the problems in the sidebar.")
@@ -202,24 +213,35 @@ def story_step(direction: int) -> None:
 # --- the view: window, map, timeline, card -------------------------------------------------------
 
 
+def on_preset() -> None:
+    if ss.preset is not None:
+        preset = story.windows[ss.preset]
+        set_window(preset.start, preset.end)
+
+
 def controls() -> None:
     """Presets, steps and play: outside the fragment, so a click reruns the whole page and
-    Play or Pause takes effect on the fragment's timer."""
-    columns = st.columns([1.1, 1.2, 1.4, 1.2, 1.2, 0.9, 1.5])
-    for column, preset in zip(columns, story.windows, strict=False):
-        column.button(
-            preset.label,
-            key=f"preset-{preset.label}",
-            width="stretch",
-            on_click=set_window,
-            args=(preset.start, preset.end),
-        )
-    columns[3].button("◀ Prev. event", width="stretch", on_click=step, args=(-1,))
-    columns[4].button("Next event ▶", width="stretch", on_click=step, args=(1,))
-    columns[5].button(
+    Play or Pause takes effect on the fragment's timer.
+
+    The presets are one segmented control, however many the story has (it wraps), chosen by
+    position so two equal labels cannot clash; the one the window matches is marked."""
+    here = window()
+    ss.preset = next((i for i, w in enumerate(story.windows) if (w.start, w.end) == here), None)
+    st.segmented_control(
+        "Window presets",
+        list(range(len(story.windows))),
+        format_func=lambda i: plain(story.windows[i].label),
+        key="preset",
+        on_change=on_preset,
+        label_visibility="collapsed",
+    )
+    columns = st.columns([1.2, 1.2, 0.9, 1.5, 2.2])
+    columns[0].button("◀ Prev. event", key="prev-event", width="stretch", on_click=step, args=(-1,))
+    columns[1].button("Next event ▶", key="next-event", width="stretch", on_click=step, args=(1,))
+    columns[2].button(
         "⏸ Pause" if ss.playing else "▶ Play", key="play", width="stretch", on_click=toggle_play
     )
-    columns[6].selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
+    columns[3].selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
 
 
 def view() -> None:
@@ -244,11 +266,10 @@ def view() -> None:
     visible = events_in_window(shown_events, lo, hi)
     placed = table.places[table.places["event_id"].isin(visible["id"])]
     selected = ss.event if ss.event in by_id.index else None
-    pause = by_id.loc[story.pause] if story.pause in by_id.index else None
     highlights = Highlights(
         selected=selected,
         story=story_ids,
-        pause=pause,
+        bands=story.bands,
         anchor=anchor if relative_axis else None,
         links=table.links,
     )
@@ -260,7 +281,7 @@ def view() -> None:
     left, right = st.columns(2)
     with left:
         st.plotly_chart(
-            map_figure(visible, placed, highlights, basemap),
+            map_figure(visible, placed, highlights, basemap, categories=story.categories),
             key="map",
             on_select=lambda: on_chart_select("map"),
             selection_mode="points",
@@ -269,10 +290,12 @@ def view() -> None:
         credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
         st.caption("Base map and places: " + "; ".join(sorted(credits)))
     with st.expander("Legend", expanded=True):
-        st.html(legend_html())
+        st.html(legend_html(story.categories, story.bands))
     with right:
         st.plotly_chart(
-            timeline_figure(shown_events, (lo, hi), bounds, highlights),
+            timeline_figure(
+                shown_events, (lo, hi), bounds, highlights, categories=story.categories
+            ),
             key="timeline",
             on_select=lambda: on_chart_select("timeline"),
             selection_mode="points",
@@ -311,7 +334,7 @@ def render_card(selected: str | None) -> None:
         relative = f"{describe.relative_to(event, anchor)} from the start of: {anchor['title']}"
     card, article = st.columns([1, 1])
     with card:
-        st.html(card_html(event, places, relative))
+        st.html(card_html(event, places, relative, categories=story.categories))
         related = table.links[
             (table.links["source_id"] == selected) | (table.links["target_id"] == selected)
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,12 @@ def test_the_app_opens_on_the_whole_story_with_no_exception():
 
 def test_the_night_preset_filters_the_map():
     at = run()
-    at.button(key="preset-Night after the call").click().run()
+    presets = at.segmented_control(key="preset")
+    assert presets.options == ["Whole story", "Day of the call", "Night after the call"]
+    assert presets.value == 0  # the window it opens on is marked
+    presets.set_value(2).run()
     assert not at.exception
+    assert at.segmented_control(key="preset").value == 2
     assert at.query_params["from"] == "2025-03-18T14:00Z"
     assert at.query_params["to"] == "2025-03-19T06:00Z"
     ids = map_event_ids(at)
@@ -81,13 +86,12 @@ def test_a_bad_link_shows_a_notice_and_the_default_view(query):
 
 def test_previous_and_next_step_through_events_that_start_together():
     at = run({"event": "trump-putin-call", "from": "2025-03-18T14:00Z", "to": "2025-03-18T15:00Z"})
-    at.button[3].click().run()  # Previous event: three events start at 14:00 UTC
+    at.button(key="prev-event").click().run()  # three events start at 14:00 UTC
     assert at.query_params["event"] == "hockey-matches"
-    at.button[3].click().run()
+    at.button(key="prev-event").click().run()
     assert at.query_params["event"] == "energy-pause"
-    at.button[4].click().run()  # Next event
-    at.button[4].click().run()
-    at.button[4].click().run()
+    for _ in range(3):
+        at.button(key="next-event").click().run()
     assert not at.exception
     assert at.query_params["event"] == "drones-after-call"
     # The window moved to show it.
@@ -135,4 +139,77 @@ def test_a_broken_story_file_still_shows_the_events(tmp_path, monkeypatch):
     at = run(env_table=str(tmp_path / "events.csv"), monkeypatch=monkeypatch)
     assert not at.exception
     assert "story file could not be used" in at.warning[0].value
+    assert any("1 problems in the story file" in e.label for e in at.expander)
+    assert count_line(at).startswith("**15 of 15 events**")
+
+
+def seed_folder(tmp_path: Path, story: str) -> str:
+    for name in ("events.csv", "000_2931e19d335c2529.txt"):
+        (tmp_path / name).write_bytes((Path("seeds") / name).read_bytes())
+    (tmp_path / "story.toml").write_text(story, "utf-8")
+    return str(tmp_path / "events.csv")
+
+
+WINDOW = 'start = "2025-03-11T00:00+00:00"\nend = "2025-03-26T00:00+00:00"\n'
+
+
+def preset(label: str, day: int) -> str:
+    return (
+        f'[[presets]]\nlabel = "{label}"\n'
+        f'start = "2025-03-{day}T00:00+00:00"\nend = "2025-03-{day + 1}T00:00+00:00"\n'
+    )
+
+
+def test_any_number_of_presets_and_a_duplicate_label_do_not_break_the_app(tmp_path, monkeypatch):
+    story = WINDOW + "".join(preset(f"Day {d}", d) for d in range(12, 20)) + preset("Day 12", 20)
+    at = run(env_table=seed_folder(tmp_path, story), monkeypatch=monkeypatch)
+    assert not at.exception
+    presets = at.segmented_control(key="preset")
+    assert presets.options == ["Whole story"] + [f"Day {d}" for d in range(12, 20)]
+    presets.set_value(8).run()
+    assert at.query_params["from"] == "2025-03-19T00:00Z"
+    assert "1 problems" in at.warning[0].value
+    assert any("1 problems in the story file" in e.label for e in at.expander)
+
+
+def test_the_title_and_preset_labels_are_text_never_markdown(tmp_path, monkeypatch):
+    image = "![x](http://127.0.0.1:9/pixel.png)"
+    story = f'title = "{image} **bold**"\n' + WINDOW + preset(f"{image} day", 18)
+    at = run(env_table=seed_folder(tmp_path, story), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert at.text[0].value == f"{image} **bold**"  # st.text: no Markdown at all
+    assert not any(image in m.value for m in [*at.markdown, *at.caption])
+    label = at.segmented_control(key="preset").options[1]
+    assert "![" not in label and "](" not in label  # Markdown escaped: shown as typed
+
+
+def test_bad_story_values_give_a_notice_not_an_error_page(tmp_path, monkeypatch):
+    story = (
+        'title = ["a list"]\nstart = 3\nend = 10:00:00\nanchor = "nope"\n'
+        '[[presets]]\nlabel = "Back"\nstart = "2025-03-19T00:00+00:00"\n'
+        'end = "2025-03-18T00:00+00:00"\n'
+        '[[narratives]]\nid = "n"\ntitle = "N"\n'
+        'events = ["sumy-hospital", "riyadh-talks", "sumy-hospital", "jeddah-talks"]\n'
+        '[[bands]]\nevent = "nope"\nlabel = "B"\n'
+    )
+    at = run(env_table=seed_folder(tmp_path, story), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert "problems" in at.warning[0].value
+    assert at.segmented_control(key="preset").options == ["Whole story"]
+    # The narrative lost its repeated id, so story mode reaches its last step.
+    at.toggle(key="story_mode").set_value(True).run()
+    for _ in range(3):
+        next(b for b in at.button if b.label == "Next step ▶").click().run()
+    assert at.query_params["event"] == "jeddah-talks"
+    assert not at.exception
+
+
+def test_without_a_story_file_the_table_makes_its_own(tmp_path, monkeypatch):
+    (tmp_path / "events.csv").write_bytes(Path("seeds/events.csv").read_bytes())
+    at = run(env_table=str(tmp_path / "events.csv"), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert at.text[0].value == "events"
+    # Labels reach the browser as Markdown with every special character escaped.
+    shown = [re.sub(r"\\(.)", r"\1", o) for o in at.segmented_control(key="preset").options]
+    assert shown == ["Whole story", "Busiest week (13 events)", "Busiest day (11 events)"]
     assert count_line(at).startswith("**15 of 15 events**")

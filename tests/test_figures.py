@@ -6,11 +6,12 @@ import pandas as pd
 import pytest
 
 from timeline.card import article_html, card_html
-from timeline.figures import Highlights, map_figure, timeline_figure
+from timeline.figures import Highlights, fit_view, map_figure, timeline_figure
 from timeline.geometry import circle, great_circle
-from timeline.legend import legend_entries
+from timeline.legend import legend_entries, legend_html
+from timeline.story import PALETTE, story_for_table
 from timeline.table import parse_events, read_events
-from timeline.vocab import CATEGORIES, CLAIM_STATUSES, PLACE_RADIUS_KM
+from timeline.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, Category
 
 T = pd.Timestamp
 BOUNDS = (T("2025-03-11T00:00Z"), T("2025-03-26T00:00Z"))
@@ -21,15 +22,33 @@ def seed():
     return read_events("seeds/events.csv")
 
 
+@pytest.fixture(scope="module")
+def story(seed):
+    return story_for_table("seeds/events.csv", seed.events)
+
+
+#: The seed's categories as the app drew them before the story file owned them.
+SEED_CATEGORIES = {
+    "diplomacy": Category("Diplomacy", "#0072B2"),
+    "statement": Category("Statement", "#56B4E9"),
+    "ceasefire": Category("Ceasefire or pause", "#009E73"),
+    "military": Category("Military", "#000000"),
+    "strike_energy": Category("Strike on energy infrastructure", "#D55E00"),
+    "strike_civilian": Category("Strike on civilian infrastructure", "#CC79A7"),
+}
+PAUSE_LABEL = "30-day pause on energy strikes"
+RING = f"{PAUSE_LABEL}: Strike on energy infrastructure inside it"
+
+
 def traces(fig, name):
     return [t for t in fig.data if t.name == name]
 
 
-def test_the_map_has_one_marker_per_event_and_place(seed):
-    fig = map_figure(seed.events, seed.places)
+def test_the_map_has_one_marker_per_event_and_place(seed, story):
+    fig = map_figure(seed.events, seed.places, categories=story.categories)
     ids = [
         row[0]
-        for cat in CATEGORIES.values()
+        for cat in story.categories.values()
         for t in traces(fig, cat.label)
         for row in t.customdata
     ]
@@ -65,17 +84,19 @@ def test_two_places_are_joined_by_a_great_circle_arc(seed):
     assert max(abs(b[1] - a[1]) for a, b in zip(points, points[1:], strict=False)) < 5
 
 
-def test_claims_are_hollow_and_energy_strikes_in_the_pause_ringed(seed):
-    pause = seed.events.set_index("id").loc["energy-pause"]
-    fig = map_figure(seed.events, seed.places, Highlights(pause=pause))
+def test_claims_are_hollow_and_energy_strikes_in_the_pause_ringed(seed, story):
+    fig = map_figure(
+        seed.events, seed.places, Highlights(bands=story.bands), categories=story.categories
+    )
     (hollow,) = traces(fig, "Hollow: claimed or disputed")
     assert {r[0] for r in hollow.customdata} == {
         "sudzha-retaken",
         "kavkazskaya-depot",
         "drones-after-call",
     }
-    (ring,) = traces(fig, "Energy strike during the pause")
+    (ring,) = traces(fig, RING)
     assert {r[0] for r in ring.customdata} == {"sloviansk-power", "kavkazskaya-depot"}
+    assert ring.marker.color == SEED_CATEGORIES["strike_energy"].colour
 
 
 def test_the_timeline_draws_shapes_by_precision_and_the_window(seed):
@@ -109,13 +130,13 @@ def test_the_relative_axis_counts_hours_from_the_anchor(seed):
     assert "+3 d" in fig.layout.xaxis.ticktext and len(fig.layout.xaxis.ticktext) <= 8
 
 
-def test_story_mode_dims_other_events(seed):
-    story = ("trump-putin-call", "sumy-hospital")
-    fig = map_figure(seed.events, seed.places, Highlights(story=story))
+def test_story_mode_dims_other_events(seed, story):
+    steps = ("trump-putin-call", "sumy-hospital")
+    fig = map_figure(seed.events, seed.places, Highlights(story=steps), categories=story.categories)
     assert traces(fig, "Story route, step to step")
-    (strikes,) = traces(fig, CATEGORIES["strike_civilian"].label)
+    (strikes,) = traces(fig, SEED_CATEGORIES["strike_civilian"].label)
     assert list(strikes.marker.opacity) == [1.0]
-    (energy,) = traces(fig, CATEGORIES["strike_energy"].label)
+    (energy,) = traces(fig, SEED_CATEGORIES["strike_energy"].label)
     assert set(energy.marker.opacity) == {0.25}
 
 
@@ -141,9 +162,9 @@ def test_data_text_is_escaped_in_card_hover_and_article():
     assert "<script>alert" not in article and '<mark id="quote-mark">said it.</mark>' in article
 
 
-def test_every_encoding_has_a_legend_entry():
-    labels = " ".join(label for _, label in legend_entries())
-    for category in CATEGORIES.values():
+def test_every_encoding_has_a_legend_entry(story):
+    labels = " ".join(label for _, label in legend_entries(story.categories, story.bands))
+    for category in story.categories.values():
         assert category.label in labels
     for status in CLAIM_STATUSES.values():
         assert status.label in labels
@@ -154,9 +175,79 @@ def test_every_encoding_has_a_legend_entry():
         "great-circle arc",
         "linked events",
         "story route",
-        "during the pause",
-        "30-day pause",
+        RING,
+        f"Timeline band: {PAUSE_LABEL}",
         "Selected",
         "region 100 km",
     ):
         assert words in labels
+
+
+# --- the seed story, drawn from its own story.toml -----------------------------------------------
+
+
+def test_the_seed_story_renders_as_before(seed, story):
+    """Categories, colours, band label and highlight ring: as when they were written in code."""
+    assert dict(story.categories) == SEED_CATEGORIES
+    fig = timeline_figure(
+        seed.events, BOUNDS, BOUNDS, Highlights(bands=story.bands), categories=story.categories
+    )
+    assert list(fig.layout.yaxis.ticktext) == [c.label for c in SEED_CATEGORIES.values()]
+    (points,) = traces(fig, "events")
+    colour = dict(zip([r[0] for r in points.customdata], points.marker.color, strict=True))
+    assert colour["sumy-hospital"] == "#CC79A7" and colour["trump-putin-call"] == "#0072B2"
+    (band,) = [s for s in fig.layout.shapes if s.name == "band"]
+    assert (T(band.x0), T(band.x1)) == (T("2025-03-18T14:00Z"), BOUNDS[1])
+    assert band.fillcolor == "#009E73"
+    (label,) = [a for a in fig.layout.annotations if a.name == "band"]
+    assert label.text == PAUSE_LABEL + " →"
+    rings = [t for t in traces(fig, "ring") if t.marker.color == "#D55E00"]
+    assert {r[0] for t in rings for r in t.customdata} == {"sloviansk-power", "kavkazskaya-depot"}
+    html = legend_html(story.categories, story.bands)
+    assert RING in html and "#D55E00" in html
+
+
+def test_a_category_the_story_does_not_declare_is_drawn_with_its_own_label(seed, story):
+    cats = seed.events["category"].astype("str")
+    events = seed.events.assign(category=cats.where(cats != "military", "<b>protest</b>"))
+    fig = map_figure(events, seed.places, categories=story.categories)
+    (protest,) = traces(fig, "&lt;b&gt;protest&lt;/b&gt;")  # escaped, never HTML
+    assert protest.marker.color in PALETTE
+    assert protest.marker.color not in {c.colour for c in SEED_CATEGORIES.values()}
+    timeline = timeline_figure(events, BOUNDS, BOUNDS, categories=story.categories)
+    (points,) = traces(timeline, "events")
+    assert len(points.customdata) == len(events)  # no row dropped
+    assert timeline.layout.yaxis.ticktext[-1] == "&lt;b&gt;protest&lt;/b&gt;"
+    labels = [label for _, label in legend_entries(story.categories | {"<b>protest</b>": Category(
+        "<b>protest</b>", protest.marker.color)})]  # fmt: skip
+    assert "&lt;b&gt;protest&lt;/b&gt;" in labels and "<b>protest</b>" not in labels
+    event = events.set_index("id", drop=False).loc["sudzha-retaken"]
+    card = card_html(event, seed.places.iloc[:0], categories=story.categories)
+    assert "&lt;b&gt;protest&lt;/b&gt;" in card
+
+
+def test_without_categories_the_figures_take_them_from_the_data(seed):
+    fig = timeline_figure(seed.events, BOUNDS, BOUNDS)
+    assert "military" in fig.layout.yaxis.ticktext
+    assert traces(map_figure(seed.events, seed.places), "diplomacy")
+
+
+def test_with_nothing_placed_the_map_shows_the_whole_world(seed):
+    centre, zoom = fit_view(seed.places.iloc[:0])
+    assert zoom < 1 and centre == {"lat": 20.0, "lon": 0.0}
+    fig = map_figure(seed.events, seed.places.iloc[:0])
+    assert fig.layout.map.zoom == zoom
+
+
+def test_the_card_shows_the_sources_own_fields_escaped(seed, story):
+    event = seed.events.set_index("id", drop=False).loc["sumy-hospital"].copy()
+    event["extra"] = '{"fatalities": 1, "tags": "<script>x</script>", "notes": ["a", "b"]}'
+    card = card_html(event, seed.places.iloc[:0], categories=story.categories)
+    assert '<table class="card-extra"' in card
+    assert "<th" in card and ">fatalities</th><td>1</td>" in card
+    assert "&lt;script&gt;x&lt;/script&gt;" in card and "<script>" not in card
+    assert "[&quot;a&quot;, &quot;b&quot;]" in card
+    event["extra"] = "{}"
+    assert "card-extra" not in card_html(event, seed.places.iloc[:0])
+    event["extra"] = "not json <i>"
+    assert "not json &lt;i&gt;" in card_html(event, seed.places.iloc[:0])

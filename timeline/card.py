@@ -7,11 +7,13 @@ those characters. Only our own tags are HTML. Links are made only of http(s) URL
 from __future__ import annotations
 
 import html
+import json
+from collections.abc import Mapping
 
 import pandas as pd
 
 from timeline import describe
-from timeline.vocab import CATEGORIES, CLAIM_STATUSES, LIST_SEPARATOR, TIME_PRECISIONS
+from timeline.vocab import CLAIM_STATUSES, LIST_SEPARATOR, TIME_PRECISIONS, Category
 
 e = html.escape
 
@@ -33,8 +35,38 @@ def _row(label: str, value_html: str) -> str:
     )
 
 
-def card_html(event: pd.Series, places: pd.DataFrame, relative: str | None = None) -> str:
-    """Title, time (as given, UTC, local), place, summary, actors, claims, sources."""
+def _extra_html(extra: object) -> str:
+    """The source's own fields kept with the event (a JSON object), as a small table."""
+    if not isinstance(extra, str) or not extra.strip():
+        return ""
+    try:
+        fields = json.loads(extra)
+    except ValueError:
+        fields = None
+    if not isinstance(fields, dict):
+        return _row("Source fields", e(extra))
+    if not fields:
+        return ""
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding-right:0.8rem">{e(str(k))}</th>'
+        f"<td>{e(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))}</td></tr>"
+        for k, v in fields.items()
+    )
+    return _row(
+        "Source fields", f'<table class="card-extra" style="font-size:0.85rem">{cells}</table>'
+    )
+
+
+def card_html(
+    event: pd.Series,
+    places: pd.DataFrame,
+    relative: str | None = None,
+    *,
+    categories: Mapping[str, Category] | None = None,
+) -> str:
+    """Title, time (as given, UTC, local), place, summary, actors, claims, sources, and the
+    source's own fields. `categories` (the story's) labels the category; a category it does
+    not name shows as its own text."""
     precision = TIME_PRECISIONS[event["time_precision"]].label
     rows = [
         f'<h3 class="card-title">{e(event["title"])}</h3>',
@@ -62,13 +94,15 @@ def card_html(event: pd.Series, places: pd.DataFrame, relative: str | None = Non
         )
         rows.append(_row("Where", where))
     rows.append(f'<p class="card-summary">{e(event["summary"])}</p>')
-    rows.append(_row("Category", e(CATEGORIES[event["category"]].label)))
+    category = "" if pd.isna(event["category"]) else str(event["category"])
+    style = (categories or {}).get(category)
+    rows.append(_row("Category", e(style.label if style else category or "not stated")))
     if event["actors"]:
         rows.append(_row("Actors", ", ".join(e(a) for a in _items(event["actors"]))))
     status = event["claim_status"]
     claim = (
         f"{e(CLAIM_STATUSES[status].label)}: {e(CLAIM_STATUSES[status].description)}"
-        if not pd.isna(status)
+        if status in CLAIM_STATUSES  # "" or missing: not stated
         else "not stated"
     )
     rows.append(
@@ -93,6 +127,7 @@ def card_html(event: pd.Series, places: pd.DataFrame, relative: str | None = Non
         )
     if event["notes"]:
         rows.append(_row("Notes", e(event["notes"])))
+    rows.append(_extra_html(event.get("extra", "")))
     return f'<div class="event-card" data-event-id="{e(event["id"])}">{"".join(rows)}</div>'
 
 

@@ -1,13 +1,15 @@
 """Figure builders: the map and the timeline. They return figures and never render.
 
 Encodings (each has a legend entry, see `timeline.legend`):
-- colour: category (CATEGORIES);
+- colour: category (the story's categories; `timeline.story.category_styles` gives one to any
+  other category found in the data);
 - hollow marker: claimed or disputed (CLAIM_STATUSES);
 - on the timeline, marker shape: exact time (circle), uncertain time (diamond, with a whisker
   over the interval it falls in), duration (square, on a solid bar);
 - on the map, a translucent geodesic circle: place known only to a town, region or country
   (PLACE_RADIUS_KM); a great-circle arc joins the places of one event;
-- an orange ring: a strike on energy infrastructure inside the agreed pause;
+- a band on the timeline: a labelled span of the story (`Band`); a ring in its category's colour
+  on an event of a category the band highlights, inside the band;
 - a black ring: the selected event; dimmed markers: events outside the story step.
 
 Text from the data is escaped before it reaches plotly, whose labels read a subset of HTML.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,12 +29,11 @@ import plotly.graph_objects as go
 from timeline.basemap import apply_basemap
 from timeline.describe import duration
 from timeline.geometry import circle, great_circle, joined
-from timeline.vocab import CATEGORIES, CLAIM_STATUSES, PLACE_RADIUS_KM, TIME_PRECISIONS
+from timeline.story import Band, category_styles
+from timeline.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, TIME_PRECISIONS, Category
 from timeline.window import events_in_window
 
 SELECTED_COLOUR = "#111111"
-PAUSE_COLOUR = "#009E73"
-PAUSE_STRIKE_COLOUR = "#D55E00"
 LINK_COLOUR = "#6b6b6b"
 STORY_COLOUR = "#333333"
 #: Past this many events in view, uncertainty shapes and lanes are left out: a million
@@ -51,8 +53,9 @@ class Highlights:
     selected: str | None = None
     #: Event ids of the story's steps, in order; others are dimmed. Empty: no story.
     story: tuple[str, ...] = ()
-    #: The pause event (a span): drawn as a band; energy strikes inside it stand out.
-    pause: pd.Series | None = None
+    #: The story's bands: drawn on the timeline; events of their highlight categories
+    #: inside them are ringed. A band with no span (not resolved) is skipped.
+    bands: tuple[Band, ...] = ()
     #: Anchor event for the relative axis; None: absolute time.
     anchor: pd.Series | None = None
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -88,14 +91,43 @@ def _when(events: pd.DataFrame) -> pd.Series:
     return text + " (" + label + ")"
 
 
-def _is_pause_strike(events: pd.DataFrame, pause: pd.Series | None) -> pd.Series:
-    if pause is None:
-        return pd.Series(False, index=events.index)
-    return (
-        (events["category"] == "strike_energy")
-        & (events["earliest"] >= pause["start"])
-        & (events["earliest"] <= pause["end"])
-    )
+def categories_of(events: pd.DataFrame) -> pd.Series:
+    """The category column as text: free text from any reader, a missing one empty."""
+    return events["category"].astype("str").fillna("")
+
+
+def _styles(events: pd.DataFrame, categories: Mapping[str, Category] | None) -> dict[str, Category]:
+    """The categories given, completed with any other category of `events`."""
+    given = dict(categories or {})
+    data = categories_of(events)
+    if categories is not None and data.isin(list(given)).all():
+        return given
+    return category_styles(data, given)
+
+
+def ring_label(band: Band, category: Category) -> str:
+    """What a ring means, in the legend and as the map trace's name (plain text: escape it
+    before it goes into HTML)."""
+    return f"{band.label}: {category.label} inside it"
+
+
+def _band_rings(
+    events: pd.DataFrame, bands: tuple[Band, ...], styles: Mapping[str, Category]
+) -> list[tuple[pd.Series, str, str]]:
+    """(mask, colour, label) per band and highlighted category: events of that category whose
+    earliest time lies in the band."""
+    out = []
+    cats = categories_of(events)
+    for band in bands:
+        if band.start is None or band.end is None:
+            continue
+        inside = (events["earliest"] >= band.start) & (events["earliest"] <= band.end)
+        for category in band.highlight:
+            style = styles.get(category)
+            mask = inside & (cats == category)
+            if style is not None and mask.any():
+                out.append((mask, style.colour, html.escape(ring_label(band, style))))
+    return out
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -106,17 +138,25 @@ def map_figure(
     places: pd.DataFrame,
     highlights: Highlights = Highlights(),
     basemap: str = "offline",
+    *,
+    categories: Mapping[str, Category] | None = None,
 ) -> go.Figure:
-    """One marker per event and place for the events given (already filtered to the window)."""
+    """One marker per event and place for the events given (already filtered to the window).
+
+    `categories`: label and colour per category (the story's); any other category of the
+    events gets one from `timeline.story.category_styles`.
+    """
     placed = places.merge(events, left_on="event_id", right_on="id", how="inner")
+    placed["category"] = categories_of(placed)
+    styles = _styles(placed, categories)
     fig = go.Figure()
     detailed = len(placed) <= DETAIL_LIMIT
     if detailed:
-        _add_circles(fig, placed)
+        _add_circles(fig, placed, styles)
         _add_arcs(fig, placed)
         _add_story_route(fig, placed, highlights.story)
-    _add_rings(fig, placed, highlights)
-    _add_markers(fig, placed, highlights.story)
+    _add_rings(fig, placed, highlights, styles)
+    _add_markers(fig, placed, highlights.story, styles)
     apply_basemap(fig, basemap)
     centre, zoom = fit_view(placed)
     fig.update_layout(
@@ -129,15 +169,15 @@ def map_figure(
     return fig
 
 
-def _add_circles(fig: go.Figure, placed: pd.DataFrame) -> None:
+def _add_circles(fig: go.Figure, placed: pd.DataFrame, styles: Mapping[str, Category]) -> None:
     radius = placed["geo_precision"].astype("str").map(PLACE_RADIUS_KM).fillna(0)
-    for category, group in placed[radius > 0].groupby("category", observed=True):
+    for category, group in placed[radius > 0].groupby("category", sort=False):
         rings = [
             list(circle(r.lat, r.lon, PLACE_RADIUS_KM[str(r.geo_precision)]))
             for r in group.itertuples(index=False)
         ]
         lats, lons = joined(rings)
-        colour = CATEGORIES[category].colour
+        colour = styles[category].colour
         fig.add_trace(
             go.Scattermap(
                 lat=lats,
@@ -197,17 +237,13 @@ def _add_story_route(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...
     )
 
 
-def _add_rings(fig: go.Figure, placed: pd.DataFrame, highlights: Highlights) -> None:
-    """Larger discs under a marker: the selection, and energy strikes during the pause."""
-    for mask, colour, size, name in (
-        (
-            _is_pause_strike(placed, highlights.pause),
-            PAUSE_STRIKE_COLOUR,
-            26,
-            "Energy strike during the pause",
-        ),
-        (placed["id"] == highlights.selected, SELECTED_COLOUR, 22, "Selected event"),
-    ):
+def _add_rings(
+    fig: go.Figure, placed: pd.DataFrame, highlights: Highlights, styles: Mapping[str, Category]
+) -> None:
+    """Larger discs under a marker: the selection, and highlighted categories inside bands."""
+    rings = [(m, c, 26, label) for m, c, label in _band_rings(placed, highlights.bands, styles)]
+    rings.append((placed["id"] == highlights.selected, SELECTED_COLOUR, 22, "Selected event"))
+    for mask, colour, size, name in rings:
         ring = placed[mask]
         if ring.empty:
             continue
@@ -224,7 +260,9 @@ def _add_rings(fig: go.Figure, placed: pd.DataFrame, highlights: Highlights) -> 
         )
 
 
-def _add_markers(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...]) -> None:
+def _add_markers(
+    fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...], styles: Mapping[str, Category]
+) -> None:
     hover = (
         escape(placed["title"])
         + "<br>"
@@ -237,8 +275,8 @@ def _add_markers(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...]) -
     )
     opacity = np.where(placed["id"].isin(story) | (not story), 1.0, 0.25)
     hollow = placed["claim_status"].isin(HOLLOW)
-    for category, group in placed.groupby("category", observed=True):
-        spec = CATEGORIES[category]
+    for category, group in placed.groupby("category", sort=False):
+        spec = styles[category]
         fig.add_trace(
             go.Scattermap(
                 lat=group["lat"],
@@ -252,7 +290,7 @@ def _add_markers(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...]) -
                 customdata=group[["id"]].to_numpy(),
                 text=hover.loc[group.index],
                 hovertemplate="%{text}<extra></extra>",
-                name=spec.label,
+                name=html.escape(spec.label),
             )
         )
     # Scattermap has no open symbols: a white dot inside the coloured one makes it hollow.
@@ -273,9 +311,11 @@ def _add_markers(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...]) -
 
 
 def fit_view(placed: pd.DataFrame) -> tuple[dict[str, float], float]:
-    """Centre and zoom that show every point given (MapLibre's zoom: 360° / 2**zoom tiles)."""
+    """Centre and zoom that show every point given (MapLibre's zoom: 360° / 2**zoom tiles).
+
+    With nothing placed, the whole world: no story's region is assumed."""
     if placed.empty:
-        return {"lat": 48.0, "lon": 30.0}, 2.5
+        return {"lat": 20.0, "lon": 0.0}, 0.5
     lat_lo, lat_hi = placed["lat"].min(), placed["lat"].max()
     lon_lo, lon_hi = placed["lon"].min(), placed["lon"].max()
     span = max(lon_hi - lon_lo, (lat_hi - lat_lo) * 1.6, 0.5)
@@ -297,7 +337,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def _lanes(events: pd.DataFrame) -> pd.Series:
     """Stack events that overlap in time within a category into separate lanes."""
     lane = pd.Series(0, index=events.index)
-    for _, group in events.sort_values("earliest").groupby("category", observed=True):
+    for _, group in events.sort_values("earliest").groupby("category", sort=False):
         ends: list[pd.Timestamp] = []
         for idx, lo, hi in zip(group.index, group["earliest"], group["latest"], strict=True):
             free = next((i for i, e in enumerate(ends) if e < lo), None)
@@ -317,16 +357,22 @@ def timeline_figure(
     window: tuple[pd.Timestamp, pd.Timestamp],
     bounds: tuple[pd.Timestamp, pd.Timestamp],
     highlights: Highlights = Highlights(),
+    *,
+    categories: Mapping[str, Category] | None = None,
 ) -> go.Figure:
-    """Events by category (rows) over time; the window shaded; spans as bars.
+    """Events by category (rows) over time; the window shaded; spans as bars; bands.
 
     Only the events in view (the window and its margins) are drawn, so a large table costs
-    what its window holds, not what the whole table holds.
+    what its window holds, not what the whole table holds. `categories` gives the rows, in
+    order, with their labels and colours (the story's, for the whole table, so rows stay put
+    as the window moves); other categories of the events are added after them.
     """
     fig = go.Figure()
     events = events_in_window(events, *_view_range(window, bounds))
-    categories = list(CATEGORIES)
-    row = events["category"].astype("str").map({c: i for i, c in enumerate(categories)})
+    events = events.assign(category=categories_of(events))
+    styles = _styles(events, categories)
+    rows = list(styles)
+    row = events["category"].map({c: i for i, c in enumerate(rows)})
     detailed = len(events) <= DETAIL_LIMIT
     lane = _lanes(events) if detailed else pd.Series(0, index=events.index)
     y = row.astype("float") + 0.22 * (lane % 4) - 0.3
@@ -334,32 +380,16 @@ def timeline_figure(
     inside = (events["latest"] >= window[0]) & (events["earliest"] <= window[1])
     dim = inside & (events["id"].isin(highlights.story) | (not highlights.story))
     if detailed:
-        _add_intervals(fig, events, y, x)
+        _add_intervals(fig, events, y, x, styles)
         _add_links(fig, events, y, x, highlights.links, highlights.selected)
-    _add_timeline_rings(fig, events, y, x, highlights)
-    _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor)
+    _add_timeline_rings(fig, events, y, x, highlights, styles)
+    _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor, styles)
     _mark_window(fig, window, x)
-    if highlights.pause is not None:
-        fig.add_vrect(
-            x0=x(highlights.pause["start"]),
-            x1=x(min(highlights.pause["end"], bounds[1])),
-            fillcolor=PAUSE_COLOUR,
-            opacity=0.08,
-            line_width=0,
-            layer="below",
-        )
-        fig.add_annotation(
-            x=x(highlights.pause["start"]),
-            y=len(categories) - 0.35,
-            text="30-day pause on energy strikes →",
-            showarrow=False,
-            xanchor="left",
-            font={"color": PAUSE_COLOUR, "size": 11},
-        )
+    _add_bands(fig, highlights.bands, bounds, x, len(rows))
     fig.update_yaxes(
-        tickvals=list(range(len(categories))),
-        ticktext=[CATEGORIES[c].label for c in categories],
-        range=[-0.6, len(categories) - 0.2],
+        tickvals=list(range(len(rows))),
+        ticktext=[html.escape(styles[c].label) for c in rows],
+        range=[-0.6, len(rows) - 0.2],
         showgrid=True,
         zeroline=False,
     )
@@ -374,6 +404,28 @@ def timeline_figure(
         plot_bgcolor="white",
     )
     return fig
+
+
+def _add_bands(fig, bands: tuple[Band, ...], bounds, x, n_rows: int) -> None:
+    """Each band shaded over its span (cut to the story), its label at its start, stacked."""
+    shown = [b for b in bands if b.start is not None and b.end is not None]
+    for i, band in enumerate(shown):
+        start, end = max(band.start, bounds[0]), min(band.end, bounds[1])
+        if start >= end:
+            continue
+        fig.add_vrect(
+            x0=x(start), x1=x(end), fillcolor=band.colour, opacity=0.08, line_width=0,
+            layer="below", name="band",
+        )  # fmt: skip
+        fig.add_annotation(
+            x=x(start),
+            y=n_rows - 0.35 - 0.3 * i,
+            text=html.escape(band.label) + " →",
+            showarrow=False,
+            xanchor="left",
+            font={"color": band.colour, "size": 11},
+            name="band",
+        )
 
 
 def _view_range(
@@ -392,17 +444,17 @@ def _x(anchor: pd.Series | None):
     return lambda t: (t - origin) / pd.Timedelta(hours=1)
 
 
-def _add_intervals(fig, events, y, x) -> None:
+def _add_intervals(fig, events, y, x, styles) -> None:
     shape = _shape(events)
     bars = shape.str.startswith(DURATION)
     whiskers = ~bars & (events["earliest"] < events["latest"])
     for mask, width, opacity in ((whiskers, 2, 0.8), (bars, 9, 0.55)):
-        for category, group in events[mask].groupby("category", observed=True):
+        for category, group in events[mask].groupby("category", sort=False):
             xs, ys = [], []
             for i in group.index:
                 xs += [x(group.at[i, "earliest"]), x(group.at[i, "latest"]), None]
                 ys += [y[i], y[i], None]
-            colour = CATEGORIES[category].colour
+            colour = styles[category].colour
             fig.add_trace(
                 go.Scatter(
                     x=xs,
@@ -440,12 +492,11 @@ def _add_links(fig, events, y, x, links: pd.DataFrame, selected: str | None) -> 
         ))  # fmt: skip
 
 
-def _add_timeline_rings(fig, events, y, x, highlights: Highlights) -> None:
+def _add_timeline_rings(fig, events, y, x, highlights: Highlights, styles) -> None:
     mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
-    for mask, colour, size in (
-        (_is_pause_strike(events, highlights.pause), PAUSE_STRIKE_COLOUR, 24),
-        (events["id"] == highlights.selected, SELECTED_COLOUR, 22),
-    ):
+    rings = [(m, colour, 24) for m, colour, _ in _band_rings(events, highlights.bands, styles)]
+    rings.append((events["id"] == highlights.selected, SELECTED_COLOUR, 22))
+    for mask, colour, size in rings:
         if mask.any():
             fig.add_trace(
                 go.Scatter(
@@ -465,7 +516,7 @@ def _add_timeline_rings(fig, events, y, x, highlights: Highlights) -> None:
             )
 
 
-def _add_points(fig, events, y, x, opacity, anchor) -> None:
+def _add_points(fig, events, y, x, opacity, anchor, styles) -> None:
     mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
     exact = events["time_precision"].isin(["minute", "hour"])
     at = events["start"].where(exact, mid)
@@ -473,7 +524,7 @@ def _add_points(fig, events, y, x, opacity, anchor) -> None:
     if anchor is not None:
         rel = (events["start"] - anchor["start"]).map(duration)
         hover += "<br>" + rel + " from the anchor"
-    colours = events["category"].astype("str").map({k: v.colour for k, v in CATEGORIES.items()})
+    colours = events["category"].map({k: v.colour for k, v in styles.items()})
     fig.add_trace(
         go.Scatter(
             x=[x(t) for t in at],

@@ -1,21 +1,24 @@
-"""The legend of every encoding the map and the timeline use, built from the vocab tables.
+"""The legend of every encoding the map and the timeline use, built from the vocab tables and
+the story's categories and bands.
 
-It is our own HTML from constants only: nothing from the data goes in.
+Labels from the story file and the data are escaped; colours are checked `#rrggbb` values (the
+story reader and the palette make no other), escaped all the same.
 """
 
 from __future__ import annotations
 
-from timeline.figures import (
-    LINK_COLOUR,
-    PAUSE_COLOUR,
-    PAUSE_STRIKE_COLOUR,
-    SELECTED_COLOUR,
-    STORY_COLOUR,
-)
-from timeline.vocab import CATEGORIES, CLAIM_STATUSES, PLACE_RADIUS_KM
+import html
+from collections.abc import Mapping, Sequence
+
+from timeline.figures import LINK_COLOUR, SELECTED_COLOUR, STORY_COLOUR, ring_label
+from timeline.story import Band
+from timeline.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, Category
+
+e = html.escape
 
 
 def _dot(colour: str, *, hollow: bool = False, size: int = 12) -> str:
+    colour = e(colour)
     fill = "white" if hollow else colour
     return (
         f'<span style="display:inline-block;width:{size}px;height:{size}px;'
@@ -25,15 +28,22 @@ def _dot(colour: str, *, hollow: bool = False, size: int = 12) -> str:
 
 
 def _bar(colour: str, style: str) -> str:
+    colour = e(colour)
     return (
         f'<span style="display:inline-block;width:26px;border-top:{style} {colour};'
         'vertical-align:middle;margin-right:6px"></span>'
     )
 
 
-def legend_entries() -> list[tuple[str, str]]:
-    """(swatch HTML, label) for each encoding; the tests check every encoding is here."""
-    entries = [(_dot(c.colour), c.label) for c in CATEGORIES.values()]
+def legend_entries(
+    categories: Mapping[str, Category], bands: Sequence[Band] = ()
+) -> list[tuple[str, str]]:
+    """(swatch HTML, label as HTML) for each encoding; the tests check every encoding is here.
+
+    `categories` and `bands` are the story's (`story.categories`, `story.bands`); a band with
+    no span is not drawn, so it has no entry.
+    """
+    entries = [(_dot(c.colour), e(c.label)) for c in categories.values()]
     for status in CLAIM_STATUSES.values():
         entries.append(
             (_dot("#555555", hollow=status.hollow), f"{status.label}: {status.description}")
@@ -52,20 +62,23 @@ def legend_entries() -> list[tuple[str, str]]:
         (_bar(LINK_COLOUR, "2px solid"), "Map: great-circle arc = the places of one event"),
         (_bar(LINK_COLOUR, "1px dotted"), "Timeline: dotted line = linked events"),
         (_bar(STORY_COLOUR, "3px solid"), "Map: story route, step to step (story mode)"),
-        (
-            _dot(PAUSE_STRIKE_COLOUR, hollow=True),
-            "Strike on energy infrastructure during the pause",
-        ),
-        (_bar(PAUSE_COLOUR, "8px solid"), "Timeline band: the agreed 30-day pause"),
-        (_dot(SELECTED_COLOUR, hollow=True), "Selected event"),
     ]
+    for band in bands:
+        if band.start is None or band.end is None:
+            continue
+        entries.append((_bar(band.colour, "8px solid"), f"Timeline band: {e(band.label)}"))
+        for category in band.highlight:
+            if category in categories:
+                style = categories[category]
+                entries.append((_dot(style.colour, hollow=True), e(ring_label(band, style))))
+    entries.append((_dot(SELECTED_COLOUR, hollow=True), "Selected event"))
     return entries
 
 
-def legend_html() -> str:
+def legend_html(categories: Mapping[str, Category], bands: Sequence[Band] = ()) -> str:
     rows = "".join(
         f'<div style="margin:2px 0;font-size:0.85rem">{swatch}{label}</div>'
-        for swatch, label in legend_entries()
+        for swatch, label in legend_entries(categories, bands)
     )
     grid = "display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:0 1rem"
     return f'<div class="timeline-legend" style="{grid}">{rows}</div>'

@@ -1,7 +1,8 @@
 """The controlled vocabularies of the event table, each defined once.
 
 The validator, the figures, the legend and the tests all read these tables, so adding a
-category or a precision is a one-line change here.
+precision is a one-line change here. Categories are not here: each story declares its own
+(`timeline.story`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import pandas as pd
 from geodata import PLACE_PRECISIONS
 
 __all__ = [
-    "CATEGORIES",
     "CLAIM_STATUSES",
     "COLUMNS",
     "PARTS_OF_DAY",
@@ -62,17 +62,6 @@ PARTS_OF_DAY: dict[int, str] = {0: "night", 6: "morning", 12: "afternoon", 18: "
 class Category:
     label: str
     colour: str
-
-
-# Colours: Okabe-Ito, distinguishable with the common colour-vision deficiencies.
-CATEGORIES: dict[str, Category] = {
-    "diplomacy": Category("Diplomacy", "#0072B2"),
-    "statement": Category("Statement", "#56B4E9"),
-    "ceasefire": Category("Ceasefire or pause", "#009E73"),
-    "military": Category("Military", "#000000"),
-    "strike_energy": Category("Strike on energy infrastructure", "#D55E00"),
-    "strike_civilian": Category("Strike on civilian infrastructure", "#CC79A7"),
-}
 
 
 @dataclass(frozen=True)
