@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from timeline.readers.curated import COLUMNS
 from timeline.table import parse_events, read_events
-from timeline.vocab import COLUMNS
 
 ARTICLE = "Putin agreed to pause strikes. Zelensky was in Helsinki.\n"
 HEADER = ",".join(COLUMNS)
@@ -32,7 +32,7 @@ def row(**changes: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\n') else text
+    return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\n\r') else text
 
 
 def table(tmp_path: Path, *rows: str, name: str = "events.csv"):
@@ -62,16 +62,19 @@ def test_good_rows_load_with_utc_times_and_float_coordinates(tmp_path):
     ("changes", "column", "words"),
     [
         ({"start": "18 March 2025"}, "start", "ISO 8601"),
-        ({"start": "2025-03-18T14:00"}, "start", "UTC offset"),
-        ({"start": "2025-03-18"}, "start", "UTC offset"),
+        ({"start": ""}, "start", "empty"),
+        ({"start": "2025-03-18T14:00+25:00"}, "start", "ISO 8601"),
         ({"start": "2025-02-30T14:00+00:00"}, "start", "ISO 8601"),
         ({"end": "soon"}, "end", "ISO 8601"),
         ({"end": "2025-03-18T13:00+00:00"}, "end", "before the start"),
         ({"time_precision": "decade"}, "time_precision", "minute, hour"),
         ({"time_precision": "range"}, "end", "required"),
-        ({"category": "weather"}, "category", "diplomacy"),
-        ({"claim_status": "rumour"}, "claim_status", "confirmed, claimed"),
-        ({"id": ""}, "id", "empty"),
+        ({"title": ""}, "title", "empty"),
+        (
+            {"end_earliest": "2025-03-18T13:00+00:00", "end": "2025-03-18T15:00+00:00"},
+            "end_earliest",
+            "before the start",
+        ),
     ],
 )
 def test_a_row_that_cannot_go_on_the_timeline_is_reported_and_left_out(
@@ -84,6 +87,52 @@ def test_a_row_that_cannot_go_on_the_timeline_is_reported_and_left_out(
     assert words in problem["problem"]
     assert not problem["kept"]
     assert t.events["id"].tolist() == ["good"]
+
+
+def test_a_category_of_its_own_and_an_unknown_claim_status_keep_the_row(tmp_path):
+    t = table(tmp_path, row(id="x", category="weather", claim_status="rumour"))
+    assert t.events["category"].tolist() == ["weather"]
+    assert t.events["claim_status"].tolist() == [""]
+    problem = only_problem(t, "claim_status")
+    assert problem["kept"] and problem["value"] == "rumour" and "confirmed" in problem["problem"]
+
+
+@pytest.mark.parametrize(
+    ("start", "precision", "earliest", "latest"),
+    [
+        # A bare date is the local day of the place (Moscow, UTC+3), never shifted a day;
+        # in year 602 Moscow kept its local mean time (UTC+2:30:17), as the tz database says.
+        ("2025-03-18", "day", "2025-03-17T21:00Z", "2025-03-18T21:00Z"),
+        ("2025-03-18T14:00", "minute", "2025-03-18T11:00Z", "2025-03-18T11:00Z"),
+        ("2025-03", "month", "2025-02-28T21:00Z", "2025-03-31T21:00Z"),
+        ("0602", "year", "0601-12-31T21:29:43Z", "0602-12-31T21:29:43Z"),
+    ],
+)
+def test_bare_times_are_local_to_the_place(tmp_path, start, precision, earliest, latest):
+    t = table(tmp_path, row(start=start, time_precision=""))
+    e = t.events.iloc[0]
+    assert e["time_precision"] == precision
+    assert e["timezone"] == "Europe/Moscow"
+    assert e["earliest"] == pd.Timestamp(earliest)
+    assert e["latest"] == pd.Timestamp(latest)
+
+
+def test_the_tz_option_gives_the_zone_of_bare_times():
+    text = "title,start\nA,2025-03-18T14:00\n"
+    e = parse_events(text, tz="America/New_York").events.iloc[0]
+    assert e["start"] == pd.Timestamp("2025-03-18T18:00Z")
+    assert e["start_offset_min"] == -240
+
+
+def test_an_end_known_only_between_two_times_keeps_both_bounds(tmp_path):
+    t = table(
+        tmp_path,
+        row(end_earliest="2025-03-18T15:30+00:00", end="2025-03-18T16:30+00:00"),
+    )
+    e = t.events.iloc[0]
+    assert (e["earliest"], e["start_latest"]) == (pd.Timestamp("2025-03-18T14:00Z"),) * 2
+    assert e["end_earliest"] == pd.Timestamp("2025-03-18T15:30Z")
+    assert e["latest"] == pd.Timestamp("2025-03-18T16:30Z")
 
 
 def test_end_exactly_at_start_is_fine(tmp_path):
@@ -127,16 +176,16 @@ def test_given_coordinates_place_the_event(tmp_path):
 
 
 def test_a_place_that_cannot_be_geocoded_leaves_the_event_on_the_timeline(tmp_path):
-    t = table(tmp_path, row(places="Atlantis", countries=""))
+    t = table(tmp_path, row(places="Qwxzville", countries=""))
     problem = only_problem(t, "places")
-    assert problem["value"] == "Atlantis" and problem["kept"]
+    assert problem["value"] == "Qwxzville" and problem["kept"]
     assert "timeline only" in problem["problem"]
     assert t.unplaced["id"].tolist() == ["call"]
 
 
 def test_the_country_decides_which_place_an_alias_means(tmp_path):
     t = table(tmp_path, row(places="Moscow", countries="UA"))
-    assert "for UA" in only_problem(t, "places")["problem"]
+    assert "not found in UA" in only_problem(t, "places")["problem"]
 
 
 def test_an_event_with_two_places_has_both(tmp_path):
@@ -197,16 +246,22 @@ def test_links_between_events_load(tmp_path):
 
 
 def test_rows_count_as_a_spreadsheet_counts_them_even_with_line_breaks_in_cells(tmp_path):
-    t = table(tmp_path, row(summary="two\nlines"), row(id="x", category="weather"))
-    assert only_problem(t, "category")["row"] == 3
+    t = table(tmp_path, row(summary="two\nlines"), row(id="x", claim_status="rumour"))
+    assert only_problem(t, "claim_status")["row"] == 3
 
 
-def test_a_file_with_a_byte_order_mark_loads_and_is_reported(tmp_path):
+def test_blank_lines_and_lone_carriage_returns_keep_rows_as_a_spreadsheet_counts(tmp_path):
+    t = table(tmp_path, row(summary="one\rcell"), "", row(id="x", claim_status="rumour"))
+    assert only_problem(t, "claim_status")["row"] == 4
+    assert t.events.set_index("id").loc["call", "summary"] == "one\rcell"
+
+
+def test_a_file_with_a_byte_order_mark_loads(tmp_path):
     (tmp_path / "article.txt").write_text(ARTICLE, "utf-8")
     path = tmp_path / "events.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "\n" + row() + "\n").encode())
     t = read_events(path)
-    assert "byte-order mark" in t.problems.iloc[0]["problem"]
+    assert t.problems.empty, t.problems.to_string()
     assert t.events["id"].tolist() == ["call"]
 
 
@@ -225,7 +280,7 @@ def test_a_file_that_is_not_utf8_names_the_row(tmp_path):
         (b"", "empty"),
         (b"  \n", "empty"),
         (HEADER.encode() + b"\n", "no events"),
-        (b"id,title\na,b\n", "has no column"),
+        (b"id,title,time_precision\na,b,day\n", "has no column start"),
     ],
 )
 def test_empty_or_headless_files_are_reported(tmp_path, content, words):
@@ -261,8 +316,8 @@ def test_uncertain_times_give_the_interval_the_event_falls_in():
 
 def test_a_row_with_too_many_cells_is_reported_and_later_rows_keep_their_numbers(tmp_path):
     extra = row(id="extra") + ",surplus"
-    t = table(tmp_path, row(id="one"), extra, row(id="three", category="weather"))
+    t = table(tmp_path, row(id="one"), extra, row(id="three", claim_status="rumour"))
     problems = t.problems.set_index("row")
     assert "more cells than the header" in problems.loc[3, "problem"]
-    assert problems.loc[4, "column"] == "category"  # still row 4, as in the spreadsheet
-    assert t.events["id"].tolist() == ["one"]
+    assert problems.loc[4, "column"] == "claim_status"  # still row 4, as in the spreadsheet
+    assert t.events["id"].tolist() == ["one", "three"]

@@ -146,6 +146,8 @@ def _place(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataFra
     """Coordinates for places named only, a time zone for every place."""
     places = places.reset_index(drop=True)
     by_name = places["lat"].isna() | places["lon"].isna()
+    places = places[by_name | _check_given(places[~by_name], geocoder, file, found)]
+    by_name = places["lat"].isna() | places["lon"].isna()
     given = places[~by_name].assign(
         geo_precision=places.loc[~by_name, "precision"].where(
             places.loc[~by_name, "precision"] != "", "site"
@@ -164,6 +166,62 @@ def _place(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataFra
     if missing.any():
         out.loc[missing, "timezone"] = _zones_at(out.loc[missing, "lat"], out.loc[missing, "lon"])
     return out
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(a, dtype="float64")) for a in (lat1, lon1, lat2, lon2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _check_given(given: pd.DataFrame, geocoder, file: str, found: list) -> pd.Series:
+    """True for coordinates that stand; the rest are reported and left off the map.
+
+    A point is swapped when lat and lon are out of range in a way only a swap explains, or
+    when the row names a place we know and the swapped point lies on it, the given far away.
+    """
+    if given.empty:
+        return pd.Series(True, index=given.index)
+    lat, lon = given["lat"], given["lon"]
+    named = given[["name", "country", "region"]].drop_duplicates()
+    refs = {}
+    for name, country, region in named.itertuples(index=False):
+        try:
+            place = _geocode(geocoder, name, country or None, region or None)
+        except GeodataError:
+            place = None
+        refs[(name, country, region)] = (place.lat, place.lon) if place else (np.nan, np.nan)
+    ref = [refs[k] for k in zip(given["name"], given["country"], given["region"], strict=True)]
+    ref_lat = np.array([r[0] for r in ref], dtype="float64")
+    ref_lon = np.array([r[1] for r in ref], dtype="float64")
+    known = ~np.isnan(ref_lat)
+    in_range = lat.between(-90, 90) & lon.between(-180, 180)
+    fits_swapped = (lat.abs() > 90) & (lon.abs() <= 90) & (lat.abs() <= 180)
+    near_swap = _haversine_km(ref_lat, ref_lon, lon, lat) < 100
+    far_given = _haversine_km(ref_lat, ref_lon, lat, lon) > 500
+    swapped = pd.Series(np.where(known, near_swap & far_given, fits_swapped), index=given.index)
+    where = lat.map("{:g}".format) + ", " + lon.map("{:g}".format)
+    for mask, problem in (
+        (swapped, "lat and lon look swapped"),
+        (~in_range & ~swapped, "lat must be in -90..90 and lon in -180..180"),
+    ):
+        if mask.any():
+            found.append(
+                P.cell_problems(
+                    file,
+                    given.loc[mask, "row"],
+                    "lat",
+                    where[mask],
+                    problem + "; the place is not on the map",
+                    kept=True,
+                )
+            )
+    return in_range & ~swapped
 
 
 def _zones_at(lats: pd.Series, lons: pd.Series) -> list[str]:

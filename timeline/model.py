@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from timeline import problems as P
@@ -146,29 +145,31 @@ def empty(dtypes: dict[str, str]) -> pd.DataFrame:
 def conform(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     """The frame with exactly these columns in this order: missing text columns are empty
     strings, missing times NaT, missing numbers NaN; existing columns are cast."""
-    n = len(frame)
+    index = frame.index
     out = {}
     for column, dtype in dtypes.items():
         if column in frame.columns:
             values = frame[column]
             if dtype == "str":
                 values = values.fillna("").astype("str")
-            out[column] = values.astype(dtype).to_numpy() if dtype != "str" else values.to_numpy()
-        elif dtype == "str":
-            out[column] = np.full(n, "", dtype=object)
-        elif dtype.startswith("datetime64"):
-            out[column] = pd.Series(pd.NaT, index=range(n), dtype=dtype).to_numpy()
-        elif dtype == "bool":
-            out[column] = np.zeros(n, dtype=bool)
+            elif dtype.startswith("datetime64") and str(values.dtype) != dtype:
+                values = _as_time(values, dtype)
+            elif dtype == "bool":
+                values = values.fillna(False).astype("bool")
+            else:
+                values = values.astype(dtype)
         else:
-            out[column] = pd.Series(pd.NA if dtype[0].isupper() else np.nan, index=range(n)).astype(
-                dtype
-            )
-    result = pd.DataFrame(out, index=frame.index if n else None)
-    for column, dtype in dtypes.items():
-        if str(result[column].dtype) != dtype:
-            result[column] = result[column].astype(dtype)
-    return result
+            fill = {"str": "", "bool": False}.get(dtype, pd.NaT if "datetime" in dtype else None)
+            values = pd.Series(fill, index=index).astype(dtype)
+        out[column] = values
+    return pd.DataFrame(out, index=index)
+
+
+def _as_time(values: pd.Series, dtype: str) -> pd.Series:
+    if "UTC" in dtype and getattr(values.dtype, "tz", None) is None:
+        values = pd.to_datetime(values, errors="coerce")
+        values = values.dt.tz_localize("UTC") if values.dt.tz is None else values
+    return values.astype(dtype)
 
 
 @dataclass(frozen=True)

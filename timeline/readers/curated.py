@@ -60,7 +60,7 @@ COLUMNS: tuple[str, ...] = (
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("title", "start")
 #: A file with all of these is ours (the sniff).
-_SIGNATURE = ("title", "start", "time_precision")
+_SIGNATURE = ("title", "start")
 
 # YYYY[-MM[-DD[(T| )HH:MM[:SS[.ffffff]]]]][Z|+HH:MM]
 _ISO = (
@@ -338,6 +338,20 @@ def _listed_places(sub: pd.DataFrame, ids: pd.Series, file: str, found: list) ->
         for key, values in split.items():
             if values == [""]:
                 split[key] = [""] * n
+            elif len(values) == 1 and key in ("lat_text", "lon_text") and n > 1:
+                found.append(
+                    P.cell_problems(
+                        file,
+                        [row],
+                        "lat",
+                        cells["lat"] + ", " + cells["lon"],
+                        "lat/lon give one point but the row names several places; give one "
+                        "per place (separated by ;) or none",
+                        kept=True,
+                    )
+                )
+                split["lat_text"] = split["lon_text"] = [""] * n
+                break
             elif len(values) == 1:
                 split[key] = values * n
             elif len(values) != n:
@@ -398,21 +412,7 @@ def _check_places(long: pd.DataFrame, file: str, found: list) -> pd.DataFrame:
         where,
         "lat and lon must both be decimal degrees; the place is not on the map",
     )
-    out_of_range = given & ~unreadable & ~(lat.between(-90, 90) & lon.between(-180, 180))
-    swapped = out_of_range & lon.between(-90, 90) & lat.between(-180, 180)
-    report(
-        swapped,
-        "lat",
-        where,
-        "lat and lon look swapped; the place is not on the map",
-    )
-    report(
-        out_of_range & ~swapped,
-        "lat",
-        where,
-        "lat must be in -90..90 and lon in -180..180; the place is not on the map",
-    )
-    good = ~bad_country & ~bad_precision & ~unreadable & ~out_of_range
+    good = ~bad_country & ~bad_precision & ~unreadable
     out = long[good].assign(
         country=country[good],
         lat=lat[good].where(given[good]),
