@@ -22,6 +22,7 @@ from timeline.card import article_html, card_html
 from timeline.errors import StoryError
 from timeline.figures import Highlights, map_figure, timeline_figure
 from timeline.legend import legend_html
+from timeline.slider import fits_datetime_slider, stop_label, window_stops
 from timeline.state import ViewState, parse_query, to_query
 from timeline.story import story_for_table
 from timeline.table import read_events
@@ -253,14 +254,27 @@ def view() -> None:
             ss.playing = False
             st.rerun()
 
-    st.slider(
-        "Time window (UTC)",
-        min_value=naive(bounds[0]),
-        max_value=naive(bounds[1]),
-        step=timedelta(hours=1),
-        format="D MMM YYYY, HH:mm",
-        key="window",
-    )
+    if fits_datetime_slider(bounds):
+        st.slider(
+            "Time window (UTC)",
+            min_value=naive(bounds[0]),
+            max_value=naive(bounds[1]),
+            step=timedelta(hours=1),
+            format="D MMM YYYY, HH:mm",
+            key="window",
+        )
+    else:  # a story before 1684 or after 2255: Streamlit's datetime slider cannot hold it
+        # Keyed by the window, so a preset or a step (which set ss.window) makes a new slider
+        # showing it; a drag copies its value back to ss.window.
+        key = f"stops-{ss.window[0]}-{ss.window[1]}"
+        st.select_slider(
+            "Time window (UTC)",
+            options=window_stops(bounds, ss.window),
+            value=ss.window,
+            format_func=stop_label,
+            key=key,
+            on_change=lambda: ss.update(window=tuple(ss[key])),
+        )
 
     lo, hi = window()
     visible = events_in_window(shown_events, lo, hi)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,22 @@ def test_without_a_story_file_the_table_makes_its_own(tmp_path, monkeypatch):
     shown = [re.sub(r"\\(.)", r"\1", o) for o in at.segmented_control(key="preset").options]
     assert shown == ["Whole story", "Busiest week (13 events)", "Busiest day (11 events)"]
     assert count_line(at).startswith("**15 of 15 events**")
+
+
+def test_a_story_before_1684_slides_over_stops(tmp_path, monkeypatch):
+    """Streamlit's datetime slider holds about 1684 to 2255; the year 1000 must still open."""
+    story = 'start = "1000-01-01T00:00+00:00"\nend = "2025-03-26T00:00+00:00"\n' + (
+        '[[presets]]\nlabel = "A day"\n'
+        'start = "1000-01-01T00:00+00:00"\nend = "1000-01-02T00:00+00:00"\n'
+    )
+    at = run(env_table=seed_folder(tmp_path, story), monkeypatch=monkeypatch)
+    assert not at.exception and not at.warning
+    (stops,) = at.select_slider
+    assert stops.options[0] == "1 Jan 1000, 00:00" and stops.options[-1] == "26 Mar 2025, 00:00"
+    at.segmented_control(key="preset").set_value(1).run()
+    assert count_line(at).startswith("**0 of 15 events**")
+    assert at.select_slider[0].value == (datetime(1000, 1, 1), datetime(1000, 1, 2))
+    at.select_slider[0].set_range(datetime(1000, 1, 1), datetime(2025, 3, 26)).run()
+    assert not at.exception
+    assert count_line(at).startswith("**15 of 15 events**")
+    assert at.query_params["from"] == "1000-01-01T00:00Z"
