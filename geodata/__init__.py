@@ -1,4 +1,4 @@
-"""Where the story's places are: an offline gazetteer, and optionally Nominatim.
+"""Where the story's places are: offline gazetteers (the story's, ours, the world's), and Nominatim.
 
 >>> from geodata import make_geocoder
 >>> place = make_geocoder().geocode("Slavyansk")
@@ -9,24 +9,38 @@
 from geodata.cache import CachedGeocoder, GeocodeCache, default_cache_path
 from geodata.errors import (
     AmbiguousPlace,
+    AmbiguousRegion,
     ConfigurationError,
     GazetteerError,
+    GazetteerFileError,
     GeocoderRateLimited,
     GeocoderUnavailable,
     GeodataError,
     Problem,
 )
 from geodata.gazetteer import Gazetteer, default_gazetteer
-from geodata.geocoder import ChainGeocoder, Geocoder, default_user_agent, make_geocoder
+from geodata.geocoder import (
+    STORY_PLACES,
+    ChainGeocoder,
+    Geocoder,
+    default_user_agent,
+    make_geocoder,
+    story_gazetteers,
+)
 from geodata.place import PLACE_PRECISIONS, Place
+from geodata.timezones import timezone_at, timezones_at
+from geodata.world import WorldGazetteer, world_gazetteer
 
 __all__ = [
     "PLACE_PRECISIONS",
+    "STORY_PLACES",
     "AmbiguousPlace",
+    "AmbiguousRegion",
     "CachedGeocoder",
     "ChainGeocoder",
     "ConfigurationError",
     "GazetteerError",
+    "GazetteerFileError",
     "GeocodeCache",
     "Geocoder",
     "GeocoderRateLimited",
@@ -39,4 +53,9 @@ __all__ = [
     "default_gazetteer",
     "default_user_agent",
     "make_geocoder",
+    "story_gazetteers",
+    "timezone_at",
+    "timezones_at",
+    "world_gazetteer",
+    "WorldGazetteer",
 ]

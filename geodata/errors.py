@@ -98,3 +98,18 @@ class GazetteerError(GeodataError, ValueError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  {problem}" for problem in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the gazetteer:\n{lines}")
+
+
+class AmbiguousRegion(AmbiguousPlace):
+    """A name matches several places of one country and no region (or too loose a one) was given."""
+
+    def __init__(self, name: str, candidates: Sequence[Place]) -> None:
+        super().__init__(name, candidates)
+        listed = "; ".join(
+            f"{p.name} ({p.region or 'no region'}, {p.country})" for p in self.candidates
+        )
+        self.args = (f"{name!r} is ambiguous, give a region: {listed}",)
+
+
+class GazetteerFileError(GeodataError, OSError):
+    """A gazetteer file cannot be read at all: missing, a folder, or not allowed."""

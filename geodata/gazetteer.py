@@ -1,8 +1,14 @@
-"""An offline gazetteer: the story's places, from a small CSV kept with the code.
+"""An offline gazetteer: a story's places, from a small CSV kept with the code or the story.
 
 Parsing works on text or an open file (``Gazetteer.from_csv``); only
 ``Gazetteer.from_path`` and ``default_gazetteer`` open files. Loading checks
 every row and reports all problems at once, each with its file, row and column.
+A file that cannot be read at all (missing, a folder, not UTF-8 text) raises
+GazetteerFileError or GazetteerError naming it, never a bare OSError or
+UnicodeDecodeError.
+
+An optional ``region`` column (first-level region: oblast, krai, state) lets one
+country hold two places of one name, told apart by ``geocode(..., region=...)``.
 """
 
 from __future__ import annotations
@@ -18,9 +24,17 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import IO
 
-from geodata.errors import AmbiguousPlace, GazetteerError, GeodataError, Problem
-from geodata.names import normalise_country, normalise_name
+from geodata.errors import (
+    AmbiguousPlace,
+    AmbiguousRegion,
+    GazetteerError,
+    GazetteerFileError,
+    GeodataError,
+    Problem,
+)
+from geodata.names import normalise_country, normalise_name, region_key
 from geodata.place import PLACE_PRECISIONS, Place
+from geodata.timezones import with_timezone
 
 COLUMNS = (
     "name",  # the name shown, e.g. "Sloviansk"
@@ -34,6 +48,8 @@ COLUMNS = (
     "credit",  # what the UI must show for it, or empty
     "note",  # anything a curator should know; not used by code
 )
+# Columns a file may have but need not: older gazetteers (and ours) have no region.
+OPTIONAL_COLUMNS = ("region",)  # first-level region, e.g. "Kursk Oblast"
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,7 @@ class Gazetteer:
         if clash is not None:
             earlier, later, name = (self.entries[clash[0]], self.entries[clash[1]], clash[2])
             raise GeodataError(
-                f"{name!r} names two places in {later.place.country}: "
+                f"{name!r} names two places in {_where(later.place)}: "
                 f"{earlier.place.name!r} and {later.place.name!r}"
             )
         self._by_name: dict[str, list[Place]] = {}
@@ -82,25 +98,60 @@ class Gazetteer:
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Gazetteer:
-        # utf-8-sig: a gazetteer saved from a spreadsheet often starts with a BOM.
-        with open(path, encoding="utf-8-sig", newline="") as fp:
-            return cls.from_csv(fp, filename=os.fspath(path))
+        """Read a gazetteer file; every way it can be unreadable is one of our errors.
 
-    def geocode(self, name: str, country: str | None = None) -> Place | None:
+        Missing, a folder or unreadable: GazetteerFileError. Not UTF-8 (a binary
+        file, a spreadsheet saved as .xlsx, a legacy code page): GazetteerError
+        whose problem names the row and column of the first bad byte.
+        """
+        filename = os.fspath(path)
+        try:
+            with open(path, "rb") as fp:
+                raw = fp.read()
+        except FileNotFoundError as error:
+            raise GazetteerFileError(f"gazetteer {filename}: no such file") from error
+        except IsADirectoryError as error:
+            raise GazetteerFileError(
+                f"gazetteer {filename}: is a folder, not a CSV file"
+            ) from error
+        except OSError as error:
+            raise GazetteerFileError(
+                f"gazetteer {filename}: cannot be read ({error.strerror or error})"
+            ) from error
+        # utf-8-sig: a gazetteer saved from a spreadsheet often starts with a BOM.
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise GazetteerError([_undecodable(raw, error, filename)]) from error
+        return cls.from_csv(text, filename=filename)
+
+    def geocode(
+        self, name: str, country: str | None = None, region: str | None = None
+    ) -> Place | None:
         """The place called ``name`` (or one of its aliases), or None.
 
         Without a country, a name used in several countries raises AmbiguousPlace
-        rather than guessing.
+        rather than guessing; two places of one name in one country need
+        ``region`` (AmbiguousRegion otherwise). A place whose row gives no region
+        is taken for any region asked, unless another place of the name matches it.
         """
         country = normalise_country(country)
         matches = self._by_name.get(normalise_name(name), [])
         if country is not None:
             matches = [place for place in matches if place.country == country]
+        if region is not None and region.strip() and len(matches) > 1:
+            asked = region_key(region)
+            matches = [p for p in matches if p.region and region_key(p.region) == asked] or [
+                p for p in matches if not p.region
+            ]
         if not matches:
             return None
         if len(matches) > 1:
-            raise AmbiguousPlace(name, sorted(matches, key=lambda p: (p.country or "", p.name)))
-        return matches[0]
+            ranked = sorted(matches, key=lambda p: (p.country or "", p.region, p.name))
+            if len({p.country for p in matches}) == 1:
+                raise AmbiguousRegion(name, ranked)
+            raise AmbiguousPlace(name, ranked)
+        return with_timezone(matches[0])
 
     def __iter__(self) -> Iterator[Place]:
         return (entry.place for entry in self.entries)
@@ -118,9 +169,12 @@ def default_gazetteer() -> Gazetteer:
 
 def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntry], list[Problem]]:
     rows = iter(rows)
-    header = [cell.strip() for cell in next(rows, [])]
+    try:
+        header = [cell.strip() for cell in next(rows, [])]
+    except csv.Error as error:
+        return [], [Problem(filename, 1, "(header)", "", f"not CSV text: {error}")]
     missing = [column for column in COLUMNS if column not in header]
-    unknown = [column for column in header if column not in COLUMNS]
+    unknown = [column for column in header if column not in COLUMNS + OPTIONAL_COLUMNS]
     repeated = [column for i, column in enumerate(header) if column in header[:i]]
     if missing or unknown or repeated:
         return [], (
@@ -131,14 +185,23 @@ def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntr
 
     entries, row_numbers, problems = [], [], []
     # Row numbers as a spreadsheet shows them: the header is row 1, blank lines count.
-    for row_number, cells in enumerate(rows, start=2):
+    row_number = 1
+    while True:
+        row_number += 1
+        try:
+            cells = next(rows, None)
+        except csv.Error as error:  # a NUL byte, or an unbalanced quote at the end
+            problems.append(Problem(filename, row_number, "(row)", "", f"not CSV text: {error}"))
+            break
+        if cells is None:
+            break
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
             extra = ",".join(cells[len(header) :])
             problems.append(Problem(filename, row_number, "(past the last)", extra, "extra cells"))
         record = dict(zip(header, (cell.strip() for cell in cells), strict=False))
-        record = {column: record.get(column, "") for column in COLUMNS}
+        record = {column: record.get(column, "") for column in COLUMNS + OPTIONAL_COLUMNS}
         entry, bad_cells = _entry(record)
         problems += [
             Problem(filename, row_number, _column_label(column, header), record[column], reason)
@@ -158,7 +221,7 @@ def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntr
                 _column_label(column, header),
                 _cell_text(entry, column),
                 f"{name!r} already names {entries[earlier].place.name!r} in "
-                f"{entry.place.country} (row {row_numbers[earlier]})",
+                f"{_where(entry.place)} (row {row_numbers[earlier]})",
             )
         )
     return entries, sorted(problems, key=lambda problem: problem.row)
@@ -200,6 +263,7 @@ def _entry(record: dict[str, str]) -> tuple[GazetteerEntry | None, list[tuple[st
         source=record["source"],
         credit=record["credit"],
         timezone=record["timezone"] or None,
+        region=record["region"],
     )
     aliases = tuple(alias.strip() for alias in record["aliases"].split(";") if alias.strip())
     return GazetteerEntry(place, aliases, record["note"]), []
@@ -224,24 +288,56 @@ def _is_timezone(key: str) -> bool:
 def _clashes(
     entries: list[GazetteerEntry] | tuple[GazetteerEntry, ...],
 ) -> Iterator[tuple[int, int, str]]:
-    """(earlier index, later index, shared name) for each name two entries of one country share.
+    """(earlier index, later index, shared name) for each name two entries of one region share.
 
-    Within a country a name must lead to one place; across countries a shared
-    name is fine and answered with AmbiguousPlace when no country is given.
+    Within a country and region a name must lead to one place; across countries
+    or regions a shared name is fine and answered with AmbiguousPlace (or
+    AmbiguousRegion) when no country (or region) is given.
     """
-    seen: dict[tuple[str, str | None], int] = {}
+    seen: dict[tuple[str, str | None, str], int] = {}
     for index, entry in enumerate(entries):
+        place = entry.place
+        region = region_key(place.region) if place.region else ""
         for key in {normalise_name(name) for name in entry.names}:
-            earlier = seen.setdefault((key, entry.place.country), index)
+            earlier = seen.setdefault((key, place.country, region), index)
             if earlier != index:
                 yield earlier, index, key
 
 
-def _column_label(column: str, header: list[str]) -> str:
-    """ "D (lat)": the letter a spreadsheet shows, and the column's name."""
-    position = header.index(column) + 1
+def _where(place: Place) -> str:
+    return f"{place.country}, {place.region}" if place.region else f"{place.country}"
+
+
+def _undecodable(raw: bytes, error: UnicodeDecodeError, filename: str) -> Problem:
+    """Where the first byte that is not UTF-8 sits, as a spreadsheet would count it."""
+    before = raw[: error.start]
+    row = before.count(b"\n") + 1
+    line_start = before.rfind(b"\n") + 1
+    # Text before the bad byte on its line is good UTF-8: count its cells for the column.
+    cells = next(csv.reader([before[line_start:].decode("utf-8-sig", "replace")]), [""])
+    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8-sig", "replace")]), [])
+    position = len(cells) or 1
+    name = header[position - 1].strip() if row > 1 and position <= len(header) else ""
+    letters = _column_letters(position)
+    bad = raw[error.start : error.start + 4]
+    return Problem(
+        filename,
+        row,
+        f"{letters} ({name})" if name else letters,
+        bad.decode("latin-1"),
+        f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+        "save the file as CSV UTF-8",
+    )
+
+
+def _column_letters(position: int) -> str:
     letters = ""
     while position:
         position, remainder = divmod(position - 1, 26)
         letters = chr(ord("A") + remainder) + letters
-    return f"{letters} ({column})"
+    return letters
+
+
+def _column_label(column: str, header: list[str]) -> str:
+    """ "D (lat)": the letter a spreadsheet shows, and the column's name."""
+    return f"{_column_letters(header.index(column) + 1)} ({column})"

@@ -40,3 +40,42 @@ def normalise_country(country: str | None) -> str | None:
     if not _COUNTRY_CODE.fullmatch(code):
         raise ValueError(f"country must be a two-letter ISO 3166-1 code like 'UA', not {country!r}")
     return code.upper()
+
+
+# Words that say what kind of region a name is, not which one: "Kursk Oblast", "Kursk region",
+# "Kurskaya oblast'" and GeoNames' "Kursk" all mean one region.
+REGION_WORDS = frozenset(
+    "oblast oblasti krai kray region province provinz state governorate prefecture territory "
+    "okrug autonomous avtonomnyy republic respublika of the mintaqat voivodeship county".split()
+)
+# Russian and Ukrainian adjective endings ("Krasnodarskiy", "Kurskaya", "Kharkivska") become
+# the noun's "-sk" or nothing, so the adjective meets the noun ("Krasnodar Krai").
+_ADJECTIVE = re.compile(r"(?:skiy|skij|skii|skyi|sky|skaya|skaja|ska)$")
+
+
+def has_region_word(name: str) -> bool:
+    """True when a name says it is a region: "Kursk Oblast" but not "Kursk".
+
+    >>> has_region_word("Krasnodar Krai"), has_region_word("Krasnodar")
+    (True, False)
+    """
+    return any(word in REGION_WORDS for word in normalise_name(name).replace("-", " ").split())
+
+
+def region_key(name: str) -> str:
+    """One key for the spellings of a first-level region's name.
+
+    >>> {region_key(n) for n in ("Kursk Oblast", "Kursk region", "Kurskaya oblast'", "KURSK")}
+    {'kursk'}
+    >>> region_key("Krasnodar Krai") == region_key("Krasnodarskiy") == "krasnodar"
+    True
+    >>> region_key("Krasnoyarsk Krai") == region_key("Krasnoyarskiy")
+    True
+    """
+    words = [w for w in normalise_name(name).split() if w not in REGION_WORDS]
+    bare = " ".join(words) if words else normalise_name(name)
+    stem = _ADJECTIVE.sub("sk", bare)
+    # "krasnodarsk" and "krasnodar" meet; "kursk" keeps its "sk", which is part of the name.
+    if stem.endswith("sk") and len(stem) >= 6:
+        stem = stem[:-2]
+    return stem

@@ -26,7 +26,10 @@ class Place:
     ``source`` says which record the point came from (``"GeoNames 693468"``,
     ``"OpenStreetMap via Nominatim, node/123"``) and ``credit`` is what the UI
     must show for it (``"GeoNames (CC BY 4.0)"``, ``"© OpenStreetMap contributors"``;
-    empty when no licence asks for one).
+    empty when no licence asks for one). ``region`` is the first-level region the
+    place lies in, when the source says; ``note`` is empty unless the geocoder had
+    to choose or approximate (the most populous of several namesakes, a region
+    standing at its largest town), and then says so in words for the reader.
 
     >>> Place("Sumy", 50.91741, 34.79906, "UA", "town", "GeoNames 692194",
     ...       "GeoNames (CC BY 4.0)", "Europe/Kyiv").precision
@@ -41,6 +44,8 @@ class Place:
     source: str
     credit: str
     timezone: str | None  # IANA name, e.g. "Europe/Kyiv"
+    region: str = ""  # first-level region (oblast, krai, state), when known
+    note: str = ""  # what the reader should know about this answer, e.g. a guess among namesakes
 
     def __post_init__(self) -> None:
         # Checked here so a bad Place fails where it is made, not on the map.

@@ -36,7 +36,7 @@ SHARED_NAME = HEADER + (
 @pytest.mark.parametrize(
     "module",
     ["geodata", "geodata.place", "geodata.names", "geodata.gazetteer", "geodata.ratelimit",
-     "geodata.geocoder", "geodata.__main__"],
+     "geodata.geocoder", "geodata.__main__", "geodata.world", "geodata.timezones"],
 )  # fmt: skip
 def test_docstring_examples_hold(module):
     result = doctest.testmod(importlib.import_module(module))
@@ -303,8 +303,10 @@ def test_the_socket_guard_works(no_network_no_sleep):
         socket.socket().connect(("127.0.0.1", 9))
 
 
+# Unknown even to the world gazetteer ("Atlantis" is a town in South Africa, "Moscow" one in
+# Idaho, "Nikopol" one in Ukraine: all found offline now).
 @pytest.mark.parametrize(
-    ("name", "country"), [("Atlantis", None), ("Moscow", "US"), ("Nikopol", "UA")]
+    ("name", "country"), [("Erewhon", None), ("Moscow", "FI"), ("Nikopol", "FI"), ("", None)]
 )
 def test_offline_unknown_names_are_none_without_network_or_sleep(
     no_network_no_sleep, tmp_path, monkeypatch, name, country
@@ -313,6 +315,11 @@ def test_offline_unknown_names_are_none_without_network_or_sleep(
     assert make_geocoder().geocode(name, country) is None
     assert make_geocoder(cache_path=tmp_path / "c.sqlite").geocode(name, country) is None
     assert list(tmp_path.iterdir()) == []  # offline never even opens a cache
+
+
+def test_without_the_world_gazetteer_only_the_packaged_places_are_known(no_network_no_sleep):
+    assert make_geocoder(world=False).geocode("Nikopol", "UA") is None
+    assert make_geocoder().geocode("Nikopol", "UA").source == "GeoNames 700051"
 
 
 def test_offline_known_names_come_from_the_gazetteer(no_network_no_sleep):
