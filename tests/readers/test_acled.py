@@ -166,3 +166,19 @@ def test_not_utf8_is_refused_whole():
     )
     assert intake.events.empty
     assert "not UTF-8" in intake.problems["problem"].iloc[0]
+
+
+def test_end_to_end_utc_and_zone_from_coordinates():
+    from timeline.table import open_table
+
+    table = open_table(DATA / "acled_current.csv")
+    assert table.format == "acled"
+    assert table.rows_in == len(table.events) + table.rows_not_loaded == 7
+    sumy = table.events.set_index("id").loc["UKR212001"]
+    # 18 March in Kyiv (UTC+2 before the clocks change) is 22:00 UTC on the 17th to the 18th.
+    assert sumy["earliest"] == pd.Timestamp("2025-03-17 22:00", tz="UTC")
+    assert sumy["start_latest"] == pd.Timestamp("2025-03-18 22:00", tz="UTC")
+    assert sumy["timezone"] == "Europe/Kyiv"
+    place = table.places.set_index("event_id").loc["UKR212001"]
+    assert place["timezone"] == "Europe/Kyiv" and place["geo_precision"] == "town"
+    assert json.loads(sumy["extra"])["fatalities"] == "0"

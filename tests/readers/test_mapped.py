@@ -263,3 +263,19 @@ def test_xlsx_first_sheet_or_the_named_one():
     first = read(buffer.getvalue(), 'date = "date"', "incidents.xlsx")
     assert first.events.empty
     assert "lacks" in first.problems["problem"].iloc[0]
+
+
+def test_end_to_end_utc_and_zone_from_coordinates():
+    from timeline.table import open_table
+
+    table = open_table(
+        DATA / "harm_monitor.csv",
+        options=options((DATA / "harm_monitor.toml").read_text(), "harm_monitor.toml"),
+    )
+    assert table.format == "mapped"
+    assert table.rows_in == len(table.events) + table.rows_not_loaded == 7
+    events = table.events.set_index("id")
+    # A bare date is the local day in Kyiv (UTC+2 in winter), not a UTC midnight.
+    assert events.loc["CIV0001", "earliest"] == pd.Timestamp("2021-12-31 22:00", tz="UTC")
+    assert events.loc["CIV0002", "earliest"] == pd.Timestamp("2022-03-05 12:30", tz="UTC")
+    assert (events["timezone"] == "Europe/Kyiv").all()

@@ -130,3 +130,34 @@ def test_missing_date_start_is_a_file_problem():
     intake = ucdp.read(b"id,best\n1,3\n", file="g.csv", options=ReadOptions())
     assert intake.events.empty and intake.rows_in == 1
     assert "date_start" in intake.problems["problem"].iloc[0]
+
+
+def test_end_to_end_utc_and_zone_from_coordinates():
+    from timeline.table import open_table
+
+    table = open_table(DATA / NAME)
+    assert table.format == "ucdp"
+    assert table.rows_in == len(table.events) + table.rows_not_loaded == 9
+    kunduz = table.events.set_index("id").loc["244657"]
+    # Kabul is UTC+4:30: 22 January local is 19:30 UTC on the 21st to the 22nd.
+    assert kunduz["earliest"] == pd.Timestamp("2014-01-21 19:30", tz="UTC")
+    assert kunduz["latest"] == pd.Timestamp("2014-01-22 19:30", tz="UTC")
+    assert kunduz["timezone"] == "Asia/Kabul"
+
+
+def _other_samples():
+    return sorted(
+        p
+        for p in DATA.iterdir()
+        if p.suffix in (".csv", ".json", ".xlsx", ".geojson", ".tsv")
+        and not p.name.startswith(("acled", "ucdp"))
+    )
+
+
+@pytest.mark.parametrize("path", _other_samples(), ids=lambda p: p.name)
+def test_acled_and_ucdp_say_no_to_every_other_sample(path):
+    from timeline.readers import acled
+
+    data = path.read_bytes()
+    assert acled.sniff(data, path.name)
+    assert ucdp.sniff(data, path.name)
