@@ -54,10 +54,47 @@ def test_the_follow_up_talks_were_held_in_riyadh_23_to_25_march(seed):
     assert seed.places.set_index("event_id").loc["riyadh-talks", "name"] == "Ritz-Carlton, Riyadh"
 
 
+def test_the_call_began_at_14_utc_and_ended_between_15_30_and_16_30(seed):
+    call = seed.events.set_index("id").loc["trump-putin-call"]
+    assert call["earliest"] == call["start_latest"] == pd.Timestamp("2025-03-18T14:00Z")
+    assert call["end_earliest"] == pd.Timestamp("2025-03-18T15:30Z")
+    assert call["latest"] == pd.Timestamp("2025-03-18T16:30Z")
+
+
+def test_the_drone_count_is_ukraines_claim_not_a_dispute(seed):
+    assert seed.events.set_index("id").loc["drones-after-call", "claim_status"] == "claimed"
+
+
+def test_zelensky_spoke_in_helsinki_on_the_18th_and_met_stubb_on_the_19th(seed):
+    e = seed.events.set_index("id")
+    places = seed.places.set_index("event_id")
+    briefing, talks = e.loc["zelensky-helsinki"], e.loc["zelensky-stubb-helsinki"]
+    # After the call's earliest end, before midnight in Helsinki (UTC+2).
+    assert briefing["earliest"] == pd.Timestamp("2025-03-18T15:30Z")
+    assert briefing["latest"] == pd.Timestamp("2025-03-18T22:00Z")
+    assert places.loc["zelensky-helsinki", "geo_precision"] == "town"
+    assert (talks["earliest"], talks["latest"]) == (
+        pd.Timestamp("2025-03-18T22:00Z"),
+        pd.Timestamp("2025-03-19T22:00Z"),
+    )
+    assert places.loc["zelensky-stubb-helsinki", "name"] == "Presidential Palace, Helsinki"
+
+
+def test_strikes_after_the_call_are_linked_as_after_not_as_caused(seed):
+    links = seed.links.set_index("source_id")
+    for strike in ("sumy-hospital", "sloviansk-power", "drones-after-call", "kavkazskaya-depot"):
+        relations = set(links.loc[[strike], "relation"])
+        assert "follows_from" not in relations and "after" in relations
+    breaches = links[links["relation"] == "alleged_breach_of"]
+    assert set(breaches.index) == {"sloviansk-power", "kavkazskaya-depot"}
+    assert set(breaches["target_id"]) == {"energy-pause"}
+
+
 def test_the_story_names_only_events_of_the_table(seed):
-    story = read_story("seeds/story.toml")
+    story = read_story("seeds/story.toml", events=seed.events)
     ids = set(seed.events["id"])
-    assert story.anchor in ids and story.pause in ids
+    assert story.problems.empty, story.problems.to_string()
+    assert story.anchor in ids
     for narrative in story.narratives:
         assert set(narrative.event_ids) <= ids
     assert story.narratives[0].id == "article"
