@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from timeline import problems as P
@@ -125,6 +126,11 @@ INTAKE_PLACE_DTYPES: dict[str, str] = {
     "lon": "float64",
     "precision": "str",
     "precision_source": "str",
+    # Where a reader already knows them (our own exports): kept rather than made anew.
+    "source": "str",
+    "credit": "str",
+    "timezone": "str",
+    "note": "str",
 }
 
 #: Columns of `Intake.links`: `value` is the cell as written, for messages.
@@ -250,9 +256,6 @@ class EventTable:
 
 # --- bounds from a precision -------------------------------------------------------------------
 
-_MONTH = pd.DateOffset(months=1)
-_YEAR = pd.DateOffset(years=1)
-
 
 def bounds_from_precision(
     start: pd.Series, end: pd.Series, precision: pd.Series
@@ -288,16 +291,23 @@ def bounds_from_precision(
 
 
 def _add_length(start: pd.Series, length: str) -> pd.Series:
-    """Start plus a calendar length ("1D", "7D", "1M", "1Y"), NaT where it would overflow."""
+    """Start plus a calendar length ("1D", "7D", "1M", "1Y"), NaT where it would pass 9999.
+
+    Numpy's calendar units, not pandas offsets: those stop at 2262 even in microseconds.
+    """
+    values = start.to_numpy(dtype="datetime64[us]")
+    nat = np.isnat(values)
     if length.endswith("D"):
-        step = pd.Timedelta(days=int(length[:-1]))
-        limit = pd.Timestamp.max.as_unit("us") - step
-        return (start.where(start <= limit) + step).astype(start.dtype)
-    offset = _MONTH if length == "1M" else _YEAR
-    out = pd.Series(pd.NaT, index=start.index, dtype=start.dtype)
-    ok = start.notna() & (start.dt.year < 9999)
-    out[ok] = (start[ok] + offset).astype(start.dtype)
-    return out
+        out = values + np.timedelta64(int(length[:-1]), "D")
+    else:
+        unit = "M" if length == "1M" else "Y"
+        whole = values.astype(f"datetime64[{unit}]")
+        out = (whole + np.timedelta64(1, unit)).astype("datetime64[us]") + (
+            values - whole.astype("datetime64[us]")
+        )
+    beyond = out > np.datetime64("10000-01-01T00:00:00", "us")
+    out = np.where(nat | beyond, np.datetime64("NaT", "us"), out)
+    return pd.Series(out, index=start.index, dtype=start.dtype)
 
 
 __all__ = [
