@@ -94,11 +94,13 @@ class WorldGazetteer:
         """
         country = normalise_country(country)
         candidates = self.towns(name, country)
-        if region is not None and region.strip():
-            asked = region_key(region)
-            candidates = [p for p in candidates if p.region and region_key(p.region) == asked]
         if not candidates:
             candidates = self.regions(name, country)
+        elif region is not None and region.strip():
+            # Only among the towns so named: a region that matches none of them finds
+            # nothing, rather than the region of that name ("Washington" the state).
+            asked = region_key(region)
+            candidates = [p for p in candidates if p.region and region_key(p.region) == asked]
         if not candidates:
             return None
         best = candidates[0]
