@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import zlib
@@ -297,9 +298,13 @@ def test_without_a_story_file_everything_comes_from_the_table(events):
     assert s.whole.start == events["earliest"].min().floor("D")
     assert s.whole.end == events["latest"].max().floor("D") + pd.Timedelta(days=1)
     # The pause runs to mid-April, so the window spans 39 days: the busiest week, then day.
-    assert [w.label for w in s.presets] == ["Busiest week (13 events)", "Busiest day (11 events)"]
+    assert [w.label.split(" (")[0] for w in s.presets] == ["Busiest week", "Busiest day"]
     day = s.presets[1]
     assert (day.start, day.end) == (T("2025-03-18T00:00Z"), T("2025-03-19T00:00Z"))
+    for w in s.presets:  # the count in the label is the events that begin in the window
+        begin = events["earliest"].dt.floor("D")
+        n = ((begin >= w.start) & (begin < w.end)).sum()
+        assert w.label.endswith(f"({n} events)")
     counts = events["category"].astype("str").value_counts()
     assert list(s.categories) == sorted(counts.index, key=lambda c: (-counts[c], c))
     assert s.categories["diplomacy"].label == "diplomacy"
@@ -350,3 +355,67 @@ def test_the_readme_documents_every_story_key():
     assert section, "README has no '## story.toml' section"
     for key in KEYS:
         assert re.search(rf"^\| `{re.escape(key)}` \|", section.group(1), re.MULTILINE), key
+
+
+# --- any story file: nothing escapes ------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SCALARS = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=12),
+    st.sampled_from(["2025-03-18T00:00+00:00", "0001-01-01T00:00+00:00", "sumy-hospital",
+                     "energy-pause", "#123456", "strike_energy", "9999-12-31T23:59+00:00"]),
+    st.integers(-(2**40), 2**40),
+    st.booleans(),
+)  # fmt: skip
+VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3))
+
+
+def toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, int):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+TABLE_KEYS = {"presets": ["label", "start", "end"], "narratives": ["id", "title", "events"],
+              "bands": ["label", "event", "start", "end", "colour", "highlight"]}  # fmt: skip
+
+
+@st.composite
+def story_files(draw) -> str:
+    top = ["title", "table", "article", "start", "end", "anchor"]
+    lines = [f"{k} = {toml_value(draw(VALUES))}" for k in draw(st.sets(st.sampled_from(top)))]
+    for name, keys in TABLE_KEYS.items():
+        for _ in range(draw(st.integers(0, 2))):
+            lines.append(f"[[{name}]]")
+            lines += [
+                f"{k} = {toml_value(draw(VALUES))}" for k in draw(st.sets(st.sampled_from(keys)))
+            ]
+    for cid in draw(st.sets(st.sampled_from(["military", "x y", "strike_energy"]), max_size=2)):
+        lines.append(f"[categories.{json.dumps(cid)}]")
+        for k in draw(st.sets(st.sampled_from(["label", "colour", "order"]))):
+            lines.append(f"{k} = {toml_value(draw(VALUES))}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=story_files())
+def test_no_story_file_raises_and_every_window_is_usable(events, text):
+    tomllib.loads(text)  # the generator writes valid TOML: the checks, not the parser, are tested
+    s = story(text, events)
+    assert tuple(s.problems.columns) == PROBLEM_COLUMNS
+    for w in s.windows:
+        assert s.whole.start <= w.start < w.end <= s.whole.end
+    assert len({w.label for w in s.windows}) == len(s.windows)
+    for n in s.narratives:
+        assert len(set(n.event_ids)) == len(n.event_ids) and set(n.event_ids) <= set(events["id"])
+    assert s.anchor is None or s.anchor in set(events["id"])
+    assert all(b.start is not None and b.start <= b.end for b in s.bands)
+    assert all(re.fullmatch("#[0-9A-Fa-f]{6}", c.colour) for c in s.categories.values())
