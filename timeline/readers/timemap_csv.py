@@ -57,6 +57,12 @@ def sniff(data: bytes, name: str) -> str | None:
         return "has no column description"
     if "date" not in columns:
         return "has no column date"
+    # TimeMap events have no title and write latitude/longitude in full: a table with a title
+    # or lat/lon columns is someone else's spreadsheet (read it with a mapping file).
+    if "title" in columns:
+        return "has a title column, which TimeMap events have not"
+    if columns & {"lat", "lon", "lng"}:
+        return "has lat/lon columns where TimeMap writes latitude/longitude"
     if not columns & _TIMEMAP_HINTS:
         return "has none of TimeMap's columns location, latitude, time, category, associations"
     return None
