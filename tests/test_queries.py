@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 
 from timeline import queries as Q
-from timeline.store import save_store
+from timeline.store import MARKER_COLUMNS, save_store
 
 UTC = "UTC"
 LO = pd.Timestamp("2025-03-18T00:00Z")
@@ -182,10 +182,16 @@ def postgres():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+@pytest.fixture(scope="module", params=["duckdb", "duckdb-plain", "postgres"])
 def tables(request, store):
     if request.param == "duckdb":
         return Q.duckdb_tables(store)
+    if request.param == "duckdb-plain":
+        # Tables as a warehouse may hold them: places without their event's window columns
+        # (the queries join instead), and no known longest span.
+        t = Q.duckdb_tables(store)
+        plain = t.places.drop("event_ordinal", *MARKER_COLUMNS)
+        return Q.Tables(t.events, plain, t.links)
     con = request.getfixturevalue("postgres")
     for name in ("events", "places", "links"):
         # The very frames the store holds, as Arrow: what a warehouse load would send.

@@ -121,8 +121,13 @@ def test_round_trip_sorted_with_ordinals(tmp_path):
     assert events["claim_status"].tolist() == ["confirmed"] * 4 + [""]  # missing reads as ""
     assert (events["extra"] == "").all() and not events["quote_verified"].any()
     places = store.frame("places")
-    assert places[["event_id", "order"]].values.tolist() == [["e0", 0], ["e0", 1], ["e1", 0]]
-    assert places["order"].dtype == "int64" and places["lat"].tolist() == [50.4, 55.7, 50.0]
+    # In the events' order, each with its event's window columns: the map reads no join.
+    assert places[["event_id", "order"]].values.tolist() == [["e1", 0], ["e0", 0], ["e0", 1]]
+    assert places["order"].dtype == "int64" and places["lat"].tolist() == [50.0, 50.4, 55.7]
+    assert places["event_ordinal"].tolist() == [3, 4, 4]
+    by_id = events.set_index("id")
+    for column in S.MARKER_COLUMNS:
+        assert places[column].tolist() == by_id.loc[places["event_id"], column].tolist()
     pd.testing.assert_frame_equal(
         store.frame("problems"), _model().problems, check_dtype=False, check_index_type=False
     )
@@ -137,6 +142,13 @@ def test_reopen_gives_the_same_store(tmp_path):
     opened = S.open_store("k1", root=tmp_path)
     assert opened == saved
     pd.testing.assert_frame_equal(opened.frame("events"), saved.frame("events"))
+
+
+def test_a_place_of_no_event_is_dropped(tmp_path):
+    model = _model()
+    model.places.loc[len(model.places)] = ["gone", 0, 1.0, 1.0]
+    places = S.save_store("k1", model, root=tmp_path).frame("places")
+    assert "gone" not in places["event_id"].tolist() and len(places) == 3
 
 
 def test_row_groups_are_sized_for_range_scans(tmp_path, monkeypatch):

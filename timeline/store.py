@@ -4,7 +4,7 @@ Reading and checking a table of a million rows takes seconds; opening the stored
 milliseconds, so a restart or a second session never re-parses. The folder of one store::
 
     <cache>/<key>/events.parquet    sorted by `earliest`, with `ordinal` 0..n-1 in that order
-                  places.parquet    sorted by event, then order
+                  places.parquet    in the same order, each with its event's window columns
                   links.parquet
                   problems.parquet
                   manifest.json     counts, source file names, format, time range, ...
@@ -260,12 +260,28 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     events = events.sort_values(["earliest", "id"], kind="stable").reset_index(drop=True)
     events.insert(0, "ordinal", pd.RangeIndex(len(events), dtype="int64").to_numpy())
     out["events"] = events
-    out["places"] = (
-        out["places"].sort_values(["event_id", "order"], kind="stable").reset_index(drop=True)
-    )
+    out["places"] = _markers(events, out["places"])
     out["links"] = out["links"].reset_index(drop=True)
     out["problems"] = out["problems"].reset_index(drop=True)
     return out
+
+
+#: Columns of its event that each stored place carries, so that the map's queries (counts per
+#: cell, the events of a cell) read one table instead of joining a million places to a million
+#: events. The place's `event_ordinal` is its event's `ordinal`.
+MARKER_COLUMNS = ("earliest", "latest", "start", "category", "claim_status", "time_precision")
+
+
+def _markers(events: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Places with their event's window columns, in the events' order (by `earliest`).
+
+    A place whose event is not in the model (a row left out) is dropped: nothing could show it.
+    """
+    own = events[["id", "ordinal", *MARKER_COLUMNS]].rename(
+        columns={"id": "event_id", "ordinal": "event_ordinal"}
+    )
+    merged = places.merge(own, on="event_id", how="inner", validate="many_to_one")
+    return merged.sort_values(["event_ordinal", "order"], kind="stable").reset_index(drop=True)
 
 
 def _coerce(values: pd.Series, dtype: str) -> pd.Series:
