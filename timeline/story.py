@@ -473,10 +473,9 @@ def parse_story(text: str, *, file: str, folder: Path, events: pd.DataFrame | No
     r = _Reader(data, report, events)
     r.unknown_keys(data, {k.split(".")[0].split("[")[0] for k in KEYS}, "")
     table = folder / r.get(data, "table", "table", _text, "events.csv")
-    fallback = default_story(table, events)
     whole = _window(r, data, "", WHOLE_LABEL)
     if whole is None:
-        whole = fallback.whole
+        whole = data_window(events)
         for key, other in (("start", "end"), ("end", "start")):
             if key not in data and other in data:
                 report.add(key, "", f"is not given (the {other} is); the window is the table's",
@@ -487,7 +486,7 @@ def parse_story(text: str, *, file: str, folder: Path, events: pd.DataFrame | No
     declared = _categories(r)
     styles = declared if events is None else category_styles(events["category"], declared)
     return Story(
-        title=r.get(data, "title", "title", _text, fallback.title),
+        title=r.get(data, "title", "title", _text, table.stem),
         table=table,
         article=r.get(data, "article", "article", _text),
         whole=whole,
@@ -547,12 +546,7 @@ def default_story(table_path: str | Path, events: pd.DataFrame | None) -> Story:
     """The story of a table with no story file: everything from the file name and the events."""
     table_path = Path(table_path)
     have = events is not None and len(events) > 0
-    if have:
-        start = events["earliest"].min().floor("D")
-        end = min(events["latest"].max().floor("D") + pd.Timedelta(days=1), TIME_MAX)
-    else:
-        start, end = EMPTY_START, EMPTY_START + pd.Timedelta(days=1)
-    whole = Window(WHOLE_LABEL, start, end)
+    whole = data_window(events)
     return Story(
         title=table_path.stem,
         table=table_path,
@@ -561,6 +555,15 @@ def default_story(table_path: str | Path, events: pd.DataFrame | None) -> Story:
         presets=dense_presets(events["earliest"], whole) if have else (),
         categories=category_styles(events["category"]) if have else {},
     )
+
+
+def data_window(events: pd.DataFrame | None) -> Window:
+    """From the first event's UTC day to the day after the last one ends (any day if none)."""
+    if events is None or events.empty:
+        return Window(WHOLE_LABEL, EMPTY_START, EMPTY_START + pd.Timedelta(days=1))
+    start = events["earliest"].min().floor("D")
+    end = min(events["latest"].max().floor("D") + pd.Timedelta(days=1), TIME_MAX)
+    return Window(WHOLE_LABEL, start, end)
 
 
 def dense_presets(times: pd.Series, whole: Window) -> tuple[Window, ...]:
