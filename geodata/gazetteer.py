@@ -237,6 +237,9 @@ def _entry(record: dict[str, str]) -> tuple[GazetteerEntry | None, list[tuple[st
     for column in ("name", "source"):
         if not record[column]:
             problems.append((column, "must not be empty"))
+    for column in ("name", "aliases", "region"):
+        if any(ord(char) < 32 or ord(char) == 127 for char in record[column]):
+            problems.append((column, "contains a control character (a binary file?)"))
     try:
         country = normalise_country(record["country"])
     except ValueError:
