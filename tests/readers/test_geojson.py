@@ -178,3 +178,31 @@ def other_samples() -> list[Path]:
 @pytest.mark.parametrize("path", other_samples(), ids=lambda p: p.name)
 def test_sniff_says_no_to_other_formats(path):
     assert geojson.sniff(path.read_bytes(), path.name)
+
+
+# --- end to end: read, place, zone, UTC ---------------------------------------------------------
+
+
+def test_end_to_end_points():
+    from timeline.table import open_table
+
+    table = open_table(DATA / "geojson-points.geojson")
+    assert table.format == "geojson"
+    assert table.rows_in == 12 == len(table.events) + table.rows_not_loaded
+    e = table.events.set_index("id")
+    # A bare date in Kharkiv (zone from the point, offline) is that local day in UTC.
+    assert e.loc["a1", "timezone"] == "Europe/Kyiv"
+    assert e.loc["a1", "earliest"] == pd.Timestamp("2022-02-28T22:00", tz="UTC")
+    # A written offset wins: 14:30+02:00 is 12:30 UTC.
+    assert e.loc["feature-2", "earliest"] == pd.Timestamp("2022-03-02T12:30", tz="UTC")
+
+
+def test_end_to_end_linked_places_call():
+    from timeline.table import open_table
+
+    table = open_table(DATA / "linkedplaces-events.geojson")
+    call = table.events.set_index("id").loc["https://example.org/events/call"]
+    assert call["earliest"] == call["start_latest"] == pd.Timestamp("2025-03-18T14:00", tz="UTC")
+    assert call["end_earliest"] == pd.Timestamp("2025-03-18T15:30", tz="UTC")
+    assert call["latest"] == pd.Timestamp("2025-03-18T16:30", tz="UTC")
+    assert table.rows_in == 6 == len(table.events) + table.rows_not_loaded

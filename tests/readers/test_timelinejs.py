@@ -240,3 +240,33 @@ def test_sniff_reasons():
     assert timelinejs.sniff(b"[1]", "x.json") == "is not a JSON object"
     assert timelinejs_csv.sniff(b"id,title\n", "x.csv") == (
         "has no column Year, Headline, Text, Display Date")  # fmt: skip
+
+
+# --- end to end: read, place, zone, UTC ---------------------------------------------------------
+
+
+def test_end_to_end_edges():
+    from timeline.table import open_table
+
+    table = open_table(DATA / "timelinejs-edges.json")
+    assert table.format == "timelinejs"
+    assert table.rows_in == 10 == len(table.events) + table.rows_not_loaded
+    call = table.events.set_index("id").loc["call"]
+    # Moscow's coordinates give its zone (UTC+3): 14:00 local is 11:00 UTC; the end hour 16:xx.
+    assert call["timezone"] == "Europe/Moscow"
+    assert call["earliest"] == pd.Timestamp("2025-03-18T11:00", tz="UTC")
+    assert call["end_earliest"] == pd.Timestamp("2025-03-18T13:00", tz="UTC")
+    assert call["latest"] == pd.Timestamp("2025-03-18T14:00", tz="UTC")
+
+
+def test_end_to_end_template_with_a_zone_for_the_file():
+    from timeline.readers import ReadOptions
+    from timeline.table import open_table
+
+    table = open_table(DATA / "timelinejs-template.csv", options=ReadOptions(tz="America/New_York"))
+    assert table.rows_in == 10 == len(table.events)
+    ada = table.events.set_index("id").loc["row-3"]
+    # --tz for the whole file: the day stays 10 December in New York (its local mean time).
+    local = ada["earliest"].tz_convert("America/New_York")
+    assert (local.year, local.month, local.day, local.hour, local.minute) == (1815, 12, 10, 0, 0)
+    assert ada["timezone"] == "America/New_York"

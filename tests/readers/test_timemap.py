@@ -294,3 +294,33 @@ def test_sniff_reasons_name_what_is_missing(xlsx):
     assert timemap_csv.sniff(xlsx, "w.xlsx") == "is not UTF-8 text"
     assert timemap_json.sniff(b'{"events": []}', "x.json") == "is not a JSON list"
     assert timemap.sniff(b"id,date\n", "x.csv") == "is not an .xlsx workbook"
+
+
+# --- end to end: read, place, zone, UTC ---------------------------------------------------------
+
+
+def test_end_to_end_workbook(tmp_path, xlsx):
+    from timeline.table import open_table
+
+    path = tmp_path / "timemap.xlsx"
+    path.write_bytes(xlsx)
+    table = open_table(path)
+    assert table.format == "timemap-xlsx"
+    assert table.rows_in == 5 == len(table.events) + table.rows_not_loaded
+    e1 = table.events.set_index("id").loc["e1"]
+    # 14:30 local in Kharkiv (from the coordinates, offline) is 12:30 UTC in March 2022.
+    assert e1["timezone"] == "Europe/Kyiv"
+    assert e1["earliest"] == pd.Timestamp("2022-03-14T12:30", tz="UTC")
+    e2 = table.events.set_index("id").loc["e2"]  # the Sites point gives the zone of the day
+    assert e2["earliest"] == pd.Timestamp("2022-03-14T22:00", tz="UTC")
+    assert e2["latest"] == pd.Timestamp("2022-03-15T22:00", tz="UTC")
+
+
+def test_end_to_end_bellingcat_json():
+    from timeline.table import open_table
+
+    table = open_table(DATA / "timemap-bellingcat.json")
+    assert table.format == "timemap-json"
+    assert table.rows_in == 5 == len(table.events) + table.rows_not_loaded
+    first = table.events.set_index("id").loc["CIV0001"]
+    assert first["earliest"] == pd.Timestamp("2022-02-23T22:00", tz="UTC")
