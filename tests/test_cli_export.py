@@ -14,7 +14,7 @@ import pytest
 
 from timeline.export import neutralise_formulas, to_csv
 from timeline.table import parse_events
-from timeline.vocab import COLUMNS
+from timeline.readers.curated import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,10 +29,11 @@ def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     )
 
 
-def test_validate_passes_on_the_seed_table():
+def test_validate_passes_on_the_seed_story():
     done = cli("validate")
     assert done.returncode == 0, done.stderr
-    assert "15 events loaded, 11 on the map, 0 problems" in done.stdout
+    assert "16 rows in, 16 events loaded, 0 rows not loaded, 0 problems" in done.stderr
+    assert "12 events on the map" in done.stderr
 
 
 def test_validate_names_file_row_and_column_and_fails(tmp_path):
@@ -47,72 +48,101 @@ def test_validate_names_file_row_and_column_and_fails(tmp_path):
     )
     # The article is not beside this copy: the rows stay, their quotes are unverified.
     assert "events.csv:2:source_file: is missing" in done.stderr
+    assert "2 rows in, 1 events loaded, 1 rows not loaded" in done.stderr
 
 
-def test_export_json_has_the_documented_fields_and_keeps_the_source_clock():
+def test_validate_checks_the_story_file_too(tmp_path):
+    seed = (ROOT / "seeds/events.csv").read_text("utf-8")
+    (tmp_path / "events.csv").write_text(seed, "utf-8")
+    (tmp_path / "story.toml").write_text('title = "T"\nanchor = "no-such-event"\n', "utf-8")
+    done = cli("validate", str(tmp_path))
+    assert done.returncode == 1
+    assert "story.toml" in done.stderr and "anchor" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_export_json_keeps_the_source_clock_bounds_places_and_links():
     done = cli("export", "--format", "json")
     assert done.returncode == 0, done.stderr
-    events = {e["id"]: e for e in json.loads(done.stdout)}
+    document = json.loads(done.stdout)
+    assert document["generator"] == "timeline-map"
+    events = {e["id"]: e for e in document["events"]}
     sudzha = events["sudzha-retaken"]
-    assert {
-        "id",
-        "title",
-        "start",
-        "end",
-        "time_precision",
-        "category",
-        "places",
-        "quote",
-        "source",
-    } <= set(sudzha)
     assert sudzha["start"] == "2025-03-13T00:00:00+03:00"  # 13 March stays 13 March
+    assert sudzha["time_precision"] == "day"
     call = events["trump-putin-call"]
+    assert (call["start"], call["end_earliest"], call["end"]) == (
+        "2025-03-18T14:00:00+00:00",
+        "2025-03-18T15:30:00+00:00",
+        "2025-03-18T16:30:00+00:00",
+    )
     assert [p["name"] for p in call["places"]] == ["White House, Washington", "Moscow"]
-    assert call["places"][1] == {
-        "name": "Moscow",
-        "country": "RU",
-        "lat": 55.75204,
-        "lon": 37.61781,
-        "geo_precision": "town",
-        "source": "GeoNames 524901",
-        "credit": "GeoNames (CC BY 4.0)",
-    }
+    moscow = call["places"][1]
+    assert (moscow["lat"], moscow["lon"], moscow["geo_precision"]) == (55.75204, 37.61781, "town")
+    assert (moscow["source"], moscow["credit"]) == ("GeoNames 524901", "GeoNames (CC BY 4.0)")
+    assert moscow["timezone"] == "Europe/Moscow"
+    assert {"relation": "follows_from", "target_id": "jeddah-talks"} in call["links"]
     assert events["hockey-matches"]["places"] == []
 
 
-def test_export_geojson_has_one_feature_per_event_and_place():
+def test_export_geojson_has_one_feature_per_event_with_its_places_in_order():
     done = cli("export", "--format", "geojson")
     features = json.loads(done.stdout)["features"]
-    assert len(features) == 14  # 11 placed events, three of them with two places
-    call = [f for f in features if f["properties"]["id"] == "trump-putin-call"]
-    assert [f["geometry"]["coordinates"] for f in call] == [
-        [-77.0365, 38.8977],
-        [37.61781, 55.75204],
-    ]
+    assert len(features) == 16
+    call = next(f for f in features if f["id"] == "trump-putin-call")
+    assert call["geometry"] == {
+        "type": "MultiPoint",
+        "coordinates": [[-77.0365, 38.8977], [37.61781, 55.75204]],
+    }
+    hockey = next(f for f in features if f["id"] == "hockey-matches")
+    assert hockey["geometry"] is None
 
 
-def test_export_csv_neutralises_formulas_but_not_numbers():
+def test_export_csv_neutralises_formulas_but_not_numbers_and_reads_back_as_written():
     text = "\n".join(
         [
             "id,title,summary,start,time_precision,category",
             'a,=HYPERLINK("http://x"),@SUM(1),2025-03-18T14:00+00:00,minute,military',
         ]
     )
-    rows = list(csv.DictReader(io.StringIO(to_csv(parse_events(text)))))
+    out = to_csv(parse_events(text))
+    rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0]["title"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["summary"] == "'@SUM(1)"
+    again = parse_events(out).events.iloc[0]
+    assert (again["title"], again["summary"]) == ('=HYPERLINK("http://x")', "@SUM(1)")
     frame = neutralise_formulas(
         __import__("pandas").DataFrame({"lon": ["-77.03637;37.6"], "t": ["-x"]})
     )
     assert frame.to_dict("records") == [{"lon": "-77.03637;37.6", "t": "'-x"}]
 
 
-def test_export_csv_of_the_seed_table_round_trips():
+def test_export_csv_is_our_table_with_every_column():
     done = cli("export", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert len(rows) == 15
+    assert len(rows) == 16 and list(rows[0]) == list(COLUMNS)
     call = next(r for r in rows if r["id"] == "trump-putin-call")
-    assert call["lon"] == "-77.03650;37.61781"
+    assert call["lon"] == "-77.0365;37.61781"
+    assert call["end_earliest"] == "2025-03-18T15:30:00+00:00"
+
+
+def test_import_writes_a_story_folder_that_validates(tmp_path):
+    done = cli("import", "tests/data/formats/acled_current.csv", "--out", str(tmp_path / "s"))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert re.search(r"7 rows in, 5 events loaded, 2 rows not loaded", done.stderr)
+    for name in ("events.csv", "story.toml", "places.csv", "problems.csv"):
+        assert (tmp_path / "s" / name).is_file()
+    again = cli("validate", str(tmp_path / "s"))
+    assert again.returncode == 0, again.stderr
+    assert "5 events loaded" in again.stderr
+
+
+def test_a_forced_format_that_does_not_fit_says_why():
+    done = cli("validate", "seeds/events.csv", "--from", "acled")
+    assert done.returncode == 1
+    assert "read as" in done.stderr and "does not fit" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 README = (ROOT / "README.md").read_text("utf-8")
@@ -125,7 +155,12 @@ def test_every_table_column_is_described_in_the_readme(column):
 
 @pytest.mark.parametrize(
     "command",
-    ["python -m timeline validate", "python -m timeline export", "python -m geodata lookup"],
+    [
+        "python -m timeline validate",
+        "python -m timeline export",
+        "python -m timeline import",
+        "python -m geodata lookup",
+    ],
 )
 def test_every_command_is_described_in_the_readme(command):
     assert command in README

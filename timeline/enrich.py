@@ -148,14 +148,10 @@ def _place(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataFra
     by_name = places["lat"].isna() | places["lon"].isna()
     places = places[by_name | _check_given(places[~by_name], geocoder, file, found)]
     by_name = places["lat"].isna() | places["lon"].isna()
-    given = places[~by_name].assign(
-        geo_precision=places.loc[~by_name, "precision"].where(
-            places.loc[~by_name, "precision"] != "", "site"
-        ),
-        source="coordinates given in the file",
-        credit="",
-        note="",
-        timezone="",
+    given = places[~by_name]
+    given = given.assign(
+        geo_precision=given["precision"].where(given["precision"] != "", "site"),
+        source=given["source"].where(given["source"] != "", "coordinates given in the file"),
     )
     looked = _look_up(places[by_name], geocoder, file, found)
     out = pd.concat([given, looked], ignore_index=True)
@@ -285,7 +281,9 @@ def _look_up(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataF
             "note",
         ],
     )
-    merged = places.drop(columns=["lat", "lon"]).merge(table, on=columns, how="left")
+    merged = places.drop(columns=["lat", "lon", "source", "credit", "timezone", "note"]).merge(
+        table, on=columns, how="left"
+    )
     miss = merged[merged["lat"].isna()]
     if len(miss):
         found.append(
@@ -400,7 +398,8 @@ def _to_utc(
     out["start_offset_min"] = (
         start_offset.fillna(derived.astype("Float64")).fillna(0).astype("int16")
     )
-    out["timezone"] = zone
+    # The zone a record names is kept even where an offset fixed its clock (our exports).
+    out["timezone"] = zone.where(zone != "", out["tz"])
     out["earliest"] = out["start_lo"]
     out["start_latest"] = out["start_hi"]
     out["end_earliest"] = out["end_lo"]

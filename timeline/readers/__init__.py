@@ -24,6 +24,7 @@ from timeline.model import Intake
 READERS: dict[str, str] = {
     "curated": "curated",
     "json": "ourjson",
+    "timeline-geojson": "ourgeojson",
     "timemap-xlsx": "timemap",
     "timemap-csv": "timemap_csv",
     "timemap-json": "timemap_json",

@@ -145,6 +145,7 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         found.append(p)
     if raw.empty:
         found.append(P.file_problem(file, "has a header but no events", row=2))
+    raw = _unneutralise(raw)
     extra = _extra(raw, unknown, file, found)
     raw = raw.reindex(columns=list(COLUMNS), fill_value="")
 
@@ -162,6 +163,17 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         format="curated",
         rows_in=len(raw),
     )
+
+
+def _unneutralise(raw: pd.DataFrame) -> pd.DataFrame:
+    """Take off the apostrophe our export puts before a cell a spreadsheet would run as a
+    formula ('=1+1), so a round trip gives back the text as it was."""
+    for column in raw.columns:
+        cells = raw[column]
+        marked = cells.str.match(r"^'[=+\-@\t\r\n]")
+        if marked.any():
+            raw[column] = cells.where(~marked, cells.str.slice(1))
+    return raw
 
 
 def _extra(raw: pd.DataFrame, unknown: list[str], file: str, found: list) -> pd.Series:
@@ -289,7 +301,9 @@ def _places(raw: pd.DataFrame, ids: pd.Series, file: str, found: list) -> pd.Dat
     if not has.any():
         return pd.DataFrame(columns=list(INTAKE_PLACE_DTYPES))
     sub = raw[has]
-    simple = ~sub[[*lists, "lat", "lon"]].apply(
+    # A source's own words (place_precision_source) may hold a ";": they are a list only
+    # when the row names several places.
+    simple = ~sub[[*lists[:-1], "lat", "lon"]].apply(
         lambda c: c.str.contains(LIST_SEPARATOR, regex=False)
     ).any(axis=1)
     frames = [_single_places(sub[simple], ids)]
@@ -330,11 +344,10 @@ def _listed_places(sub: pd.DataFrame, ids: pd.Series, file: str, found: list) ->
     }
     for row, cells in sub.iterrows():
         split = {k: [p.strip() for p in cells[c].split(LIST_SEPARATOR)] for k, c in columns.items()}
-        n = (
-            max(len(v) for v in split.values() if v != [""])
-            if any(v != [""] for v in split.values())
-            else 0
-        )
+        counted = [v for k, v in split.items() if v != [""] and k != "precision_source"]
+        n = max(map(len, counted)) if counted else 0
+        if n == 1:
+            split["precision_source"] = [cells["place_precision_source"]]
         for key, values in split.items():
             if values == [""]:
                 split[key] = [""] * n
