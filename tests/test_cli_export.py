@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from timeline.export import neutralise_formulas, to_csv
-from timeline.table import parse_events
 from timeline.readers.curated import COLUMNS
+from timeline.table import parse_events
 
 ROOT = Path(__file__).resolve().parent.parent
 
