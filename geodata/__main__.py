@@ -18,6 +18,7 @@ import warnings
 
 from geodata.errors import (
     AmbiguousPlace,
+    AmbiguousRegion,
     GeocoderUnavailable,
     GeodataError,
     GeodataWarning,
@@ -39,8 +40,12 @@ PROG = "lookup"
 
 
 def describe(place: Place) -> str:
-    """``Sloviansk (UA): 48.84974, 37.59739 — town — GeoNames 693468 — GeoNames (CC BY 4.0)``"""
-    country = f" ({place.country})" if place.country else ""
+    """``Sloviansk (UA): 48.84974, 37.59739 — town — GeoNames 693468 — GeoNames (CC BY 4.0)``
+
+    With a region: ``Zheleznogorsk (Krasnoyarskiy, RU): 56.25109, 93.53142 — ...``.
+    """
+    within = ", ".join(part for part in (place.region, place.country) if part)
+    country = f" ({within})" if within else ""
     parts = [f"{place.name}{country}: {place.lat}, {place.lon}", place.precision, place.source]
     return " — ".join([*parts, place.credit] if place.credit else parts)
 
@@ -71,10 +76,12 @@ def _lookup(args: argparse.Namespace) -> int:
             cache_path=args.cache,
             gazetteer=gazetteer,
         )
-        if args.region:
-            place = geocoder.geocode(args.name, args.country, region=args.region)
-        else:
-            place = geocoder.geocode(args.name, args.country)
+        place = geocoder.geocode(args.name, args.country, args.region)
+    except AmbiguousRegion as error:
+        _say(f"{args.name!r} names several places in {error.candidates[0].country}; give --region:")
+        for candidate in error.candidates:
+            print(f"  {describe(candidate)}", file=sys.stderr)
+        return EXIT_STATUS["ambiguous"]
     except AmbiguousPlace as error:
         _say(f"{args.name!r} names places in several countries; give --country:")
         for candidate in error.candidates:
@@ -96,6 +103,8 @@ def _lookup(args: argparse.Namespace) -> int:
         _say(f"no place called {args.name!r}{where} in {looked}{hint}")
         return EXIT_STATUS["not found"]
     print(describe(place))
+    if place.note:  # e.g. the most populous of several namesakes was taken
+        _say(f"note: {place.note}")
     return EXIT_STATUS["found"]
 
 

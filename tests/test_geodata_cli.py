@@ -78,10 +78,10 @@ def test_a_known_place_prints_where_from_where_and_how_precisely(lookup, args, l
 
 
 def test_not_found_is_a_message_and_exit_1(lookup, tmp_path):
-    result = lookup("Atlantis")
+    result = lookup("Qqxyzz")
     assert result.returncode == 1
     assert result.stdout == ""
-    assert "no place called 'Atlantis'" in result.stderr
+    assert "no place called 'Qqxyzz'" in result.stderr
     assert "--online" in result.stderr
     assert not (tmp_path / "cache").exists()  # offline: no cache touched
 
@@ -103,6 +103,49 @@ def test_ambiguous_lists_the_candidates_and_exits_2(lookup, tmp_path):
     result = lookup("Slavyansk", "--gazetteer", str(gazetteer), "--country", "RU")
     assert result.returncode == 0
     assert result.stdout.startswith("Slavyansk-na-Kubani (RU)")
+
+
+# Test data, not facts: two towns of one name in one country, told apart by region.
+TWO_IN_ONE_COUNTRY = (
+    "name,aliases,country,lat,lon,precision,timezone,source,credit,note,region\n"
+    "Mykolaivka,,UA,48.86,37.6,town,Europe/Kyiv,test data,,,Donetsk Oblast\n"
+    "Mykolaivka,,UA,46.1,30.9,town,Europe/Kyiv,test data,,,Odesa Oblast\n"
+)
+
+
+def test_two_places_in_one_country_ask_for_a_region_and_exit_2(lookup, tmp_path):
+    gazetteer = tmp_path / "places.csv"
+    gazetteer.write_text(TWO_IN_ONE_COUNTRY, encoding="utf-8")
+    result = lookup("Mykolaivka", "--country", "UA", "--gazetteer", str(gazetteer))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "lookup: 'Mykolaivka' names several places in UA; give --region:"
+    )
+    assert "  Mykolaivka (Donetsk Oblast, UA): 48.86, 37.6" in result.stderr
+    assert "  Mykolaivka (Odesa Oblast, UA): 46.1, 30.9" in result.stderr
+
+    result = lookup("Mykolaivka", "--country", "UA", "--region", "Odesa Oblast",
+                    "--gazetteer", str(gazetteer))  # fmt: skip
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("Mykolaivka (Odesa Oblast, UA): 46.1, 30.9 — town")
+
+
+def test_a_guess_among_namesakes_prints_its_note_on_stderr(lookup):
+    result = lookup("Zheleznogorsk", "--country", "RU")
+    assert result.returncode == 0
+    assert result.stdout.startswith("Zheleznogorsk (")
+    assert result.stderr.startswith("lookup: note: one of ")
+
+    chosen = lookup("Zheleznogorsk", "--country", "RU", "--region", "Krasnoyarsk Krai")
+    assert (chosen.returncode, chosen.stderr) == (0, "")
+    assert chosen.stdout != result.stdout  # the region chose another Zheleznogorsk
+
+
+def test_online_a_region_goes_into_the_query(lookup, nominatim):
+    result = lookup("Qqxyzz", "--country", "UA", "--region", "Donetsk Oblast",
+                    "--online", "--nominatim-url", nominatim.url)  # fmt: skip
+    assert result.returncode == 1
+    assert [request.q for request in nominatim.requests] == ["Qqxyzz, Donetsk Oblast"]
 
 
 def test_a_bad_gazetteer_names_its_row_and_column(lookup, tmp_path):
@@ -143,7 +186,7 @@ def test_online_asks_the_local_server_and_credits_openstreetmap(lookup, nominati
 
 
 def test_online_not_found_is_exit_1(lookup, nominatim):
-    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url)
+    result = lookup("Qqxyzz", "--online", "--nominatim-url", nominatim.url)
     assert result.returncode == 1
     assert "Nominatim" in result.stderr
     assert nominatim.requests[0].user_agent.startswith("timeline-map/")  # the default agent
@@ -162,14 +205,14 @@ def test_no_server_at_all_is_exit_3(lookup):
     with socket.socket() as probe:  # a port that was free a moment ago and has no server
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = lookup("Atlantis", "--online", "--nominatim-url", f"http://127.0.0.1:{port}")
+    result = lookup("Qqxyzz", "--online", "--nominatim-url", f"http://127.0.0.1:{port}")
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
 
 
 def test_a_sample_user_agent_is_refused_before_any_request(lookup, nominatim):
     args = ["--online", "--nominatim-url", nominatim.url, "--user-agent", "my-application"]
-    result = lookup("Atlantis", *args)
+    result = lookup("Qqxyzz", *args)
     assert result.returncode == 4
     assert "user agent" in result.stderr
     assert nominatim.requests == []
@@ -178,8 +221,8 @@ def test_a_sample_user_agent_is_refused_before_any_request(lookup, nominatim):
 def test_help_describes_every_option(lookup):
     result = lookup("--help")
     assert result.returncode == 0
-    for option in ["--country", "--online", "--user-agent", "--nominatim-url", "--cache",
-                   "--gazetteer", "exit status"]:  # fmt: skip
+    for option in ["--country", "--region", "--online", "--user-agent", "--nominatim-url",
+                   "--cache", "--gazetteer", "exit status"]:  # fmt: skip
         assert option in result.stdout
 
 
@@ -210,7 +253,7 @@ def cache_cases(tmp_path):
 @pytest.mark.parametrize("case", ["under a regular file", "a folder", "somebody else's database"])
 def test_an_unusable_cache_is_one_line_and_exit_4(lookup, nominatim, tmp_path, case):
     path = cache_cases(tmp_path)[case]
-    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url, "--cache", str(path))
+    result = lookup("Qqxyzz", "--online", "--nominatim-url", nominatim.url, "--cache", str(path))
     assert_clean_failure(result, 4)
     assert result.stderr.count("\n") == 1  # one line
     assert str(path) in result.stderr
@@ -219,7 +262,7 @@ def test_an_unusable_cache_is_one_line_and_exit_4(lookup, nominatim, tmp_path, c
 
 @pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's sysfs")
 def test_a_cache_in_a_folder_nobody_may_write_is_exit_4(lookup, nominatim):
-    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url,
+    result = lookup("Qqxyzz", "--online", "--nominatim-url", nominatim.url,
                     "--cache", "/sys/timeline-map/geocode.sqlite")  # fmt: skip
     assert_clean_failure(result, 4)
     assert "/sys/timeline-map" in result.stderr
@@ -231,7 +274,7 @@ def test_a_read_only_cache_folder_is_exit_4(lookup, nominatim, tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url,
+        result = lookup("Qqxyzz", "--online", "--nominatim-url", nominatim.url,
                         "--cache", str(folder / "geocode.sqlite"))  # fmt: skip
     finally:
         folder.chmod(0o755)
@@ -253,8 +296,8 @@ def test_a_garbage_cache_is_moved_aside_and_the_lookup_goes_on(lookup, nominatim
 
 
 def test_online_not_found_does_not_say_online_is_off(lookup, nominatim):
-    result = lookup("Atlantis", "--online", "--nominatim-url", nominatim.url)
-    assert result.stderr == "lookup: no place called 'Atlantis' in the gazetteer or Nominatim\n"
+    result = lookup("Qqxyzz", "--online", "--nominatim-url", nominatim.url)
+    assert result.stderr == "lookup: no place called 'Qqxyzz' in the gazetteer or Nominatim\n"
 
 
 @pytest.mark.parametrize("case", ["missing", "a folder", "binary", "latin-1"])
@@ -298,7 +341,7 @@ def test_a_redirect_to_another_host_names_it(lookup, tmp_path):
     ],
 )
 def test_bad_settings_are_one_line(lookup, args, status, words):
-    result = lookup("Atlantis", *args[1:])
+    result = lookup("Qqxyzz", *args[1:])
     assert_clean_failure(result, status)
     assert words in result.stderr
 
