@@ -7,6 +7,7 @@ Offline by default: the base map is served by this server, places come from the 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from datetime import timedelta
@@ -15,22 +16,21 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geodata import make_geocoder
 from timeline import describe
 from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
 from timeline.card import article_html, card_html
-from timeline.errors import StoryError
 from timeline.figures import Highlights, map_figure, timeline_figure
 from timeline.legend import legend_html
 from timeline.slider import fits_datetime_slider, stop_label, window_stops
 from timeline.state import ViewState, parse_query, to_query
 from timeline.story import story_for_table
-from timeline.table import read_events
+from timeline.table import open_table, parse_events, resolve_table, story_geocoder
 from timeline.vocab import CLAIM_STATUSES
 from timeline.window import events_in_window, neighbour_event, shift_window, window_around
 
-# The seed table beside this script, wherever the app is started from.
-TABLE = Path(os.environ.get("TIMELINE_MAP_TABLE") or Path(__file__).parent / "seeds/events.csv")
+# The seed story beside this script, wherever the app is started from: a story folder, or any
+# supported file (TIMELINE_MAP_TABLE=path/to/acled.csv).
+TABLE = Path(os.environ.get("TIMELINE_MAP_TABLE") or Path(__file__).parent / "seeds")
 #: Hours the window moves per tick of play, by the label the user picks.
 SPEEDS = {
     "1 hour per second": 1,
@@ -43,15 +43,28 @@ TICK_SECONDS = 1.0
 st.set_page_config(page_title="Timeline map", layout="wide")
 
 
-@st.cache_resource(show_spinner="Loading the event table…")
-def load(path: str, modified: float, online: bool):
-    """Shared by every session and rerun; `modified` makes an edited table load again."""
-    table = read_events(path, geocoder=make_geocoder(online=online))
+@st.cache_resource(show_spinner="Reading, placing and checking the events…")
+def load(path: str, stamp: float, online: bool):
+    """Shared by every session and rerun; `stamp` makes an edited table load again."""
+    table = open_table(path, online=online)
+    table_path, _ = resolve_table(path)
+    return table, story_for_table(table_path, table.events)
+
+
+@st.cache_resource(show_spinner="Reading, placing and checking the uploaded file…", max_entries=8)
+def load_upload(name: str, digest: str, online: bool, _data: bytes):
+    """An uploaded file, keyed by its content; it has no folder, so no source files."""
+    table = parse_events(_data, file=name, fmt=None, geocoder=story_geocoder(online=online))
+    return table, story_for_table(Path(name), table.events, beside=False)
+
+
+def stamp_of(path: Path) -> float:
+    """The newest modification of a table or of any file of a story folder."""
     try:
-        return table, story_for_table(path, table.events), None
-    except StoryError as exc:
-        # A broken story file must not hide the events: fall back to a story from the table.
-        return table, story_for_table(path, table.events, beside=False), str(exc)
+        files = [path, *path.iterdir()] if path.is_dir() else [path]
+        return max(f.stat().st_mtime for f in files)
+    except OSError:
+        return 0.0
 
 
 def naive(ts: pd.Timestamp):
@@ -75,11 +88,16 @@ online_places = st.sidebar.toggle(
     help="Off: only the project's gazetteer. On: places it lacks are asked of "
     "OpenStreetMap's Nominatim, at most one request per second, every answer cached.",
 )
-try:
-    modified = TABLE.stat().st_mtime
-except OSError:
-    modified = 0.0
-table, story, story_problem = load(str(TABLE), modified, online_places)
+upload = st.sidebar.file_uploader(
+    "Open another file",
+    help="Any supported file: our table, JSON or GeoJSON, ACLED, UCDP GED, TimeMap, TimelineJS "
+    "or GeoJSON. It is read on this machine and sent nowhere.",
+)
+if upload is not None:
+    data = upload.getvalue()
+    table, story = load_upload(upload.name, hashlib.sha256(data).hexdigest(), online_places, data)
+else:
+    table, story = load(str(TABLE), stamp_of(TABLE), online_places)
 events = table.events
 by_id = events.set_index("id", drop=False)
 bounds = (story.whole.start, story.whole.end)
@@ -184,11 +202,7 @@ if len(table.problems):
 st.title("Timeline map")
 st.text(story.title)  # text, never Markdown: a title's image must not be fetched
 for notice in ss.pop("notices", []):
-    st.warning(notice)
-if story_problem:
-    st.warning(
-        "The story file could not be used, so the whole table is shown: " + plain(story_problem)
-    )
+    st.warning(plain(notice))  # it may echo the URL: shown as text, never as Markdown
 if len(story.problems):
     with st.sidebar.expander(f"{len(story.problems)} problems in the story file"):
         st.caption("As `python -m timeline validate` reports them; kept means still used.")
