@@ -114,7 +114,8 @@ def test_round_trip_sorted_with_ordinals(tmp_path):
     events = store.frame("events")
     assert events["id"].tolist() == ["e4", "e3", "e2", "e1", "e0"]  # by earliest
     assert events["ordinal"].tolist() == [0, 1, 2, 3, 4]
-    assert list(events.columns) == ["ordinal", *S.EVENT_COLUMNS]
+    assert list(events.columns) == ["ordinal", *S.EVENT_COLUMNS, "start_s"]
+    assert events["start_s"].iloc[-1] == pd.Timestamp("2025-03-18T04:00Z").timestamp()
     assert str(events["start"].dtype) == "datetime64[us, UTC]"
     assert events["end"].isna().all()
     assert str(events["category"].dtype) == "str"

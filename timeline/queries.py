@@ -72,7 +72,6 @@ COARSE_PLACE = ("region", "country")
 #: Times known no better than these count as "known only to a day or coarser"; so does a
 #: range (happened some time between two times) at least a day wide.
 COARSE_TIME = ("day", "week", "month", "year")
-_DAY_SECONDS = 86_400
 
 _TS = "datetime64[us, UTC]"
 
@@ -221,7 +220,10 @@ def counts_per_bin(
     e = _window(t, lo, hi, claim_statuses, categories)
     # Clamped here, on the few distinct bins, rather than in the query: an engine-side clip
     # (Ibis writes nested CASEs) cost more than the whole count.
-    index = ((e.start.epoch_seconds() - origin) / seconds).floor().cast("int64")
+    epoch = e.start_s if "start_s" in e.columns else e.start.epoch_seconds().cast("int64")
+    # Integer division: an engine that truncates rather than floors differs only below zero,
+    # which the clamp below folds into the first bin anyway.
+    index = (epoch - origin) // seconds
     raw = _run(e.group_by(bin=index, category=e.category).aggregate(count=ibis._.count()))
     raw["bin"] = raw["bin"].clip(0, last).astype("int64")
     counts = (
@@ -335,8 +337,7 @@ def _placed(t, lo, hi, cell_deg, bbox, claim_statuses, categories) -> ir.Table:
         west, south, east, north = bbox
         m = m.filter(m.lat >= south, m.lat <= north, m.lon >= west, m.lon <= east)
     coarse_time = m.time_precision.isin(COARSE_TIME) | (
-        (m.time_precision == "range")
-        & (m.latest.epoch_seconds() - m.earliest.epoch_seconds() >= _DAY_SECONDS)
+        (m.time_precision == "range") & (m.latest >= m.earliest + ibis.interval(days=1))
     )
     return m.select(
         cell_y=_cell_index(m.lat, cell_deg),

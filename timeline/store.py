@@ -4,6 +4,7 @@ Reading and checking a table of a million rows takes seconds; opening the stored
 milliseconds, so a restart or a second session never re-parses. The folder of one store::
 
     <cache>/<key>/events.parquet    sorted by `earliest`, with `ordinal` 0..n-1 in that order
+                                    and `start_s`, the start in seconds since 1970
                   places.parquet    in the same order, each with its event's window columns
                   links.parquet
                   problems.parquet
@@ -259,6 +260,10 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     events["latest"] = events["latest"].fillna(events["earliest"])
     events = events.sort_values(["earliest", "id"], kind="stable").reset_index(drop=True)
     events.insert(0, "ordinal", pd.RangeIndex(len(events), dtype="int64").to_numpy())
+    # Whole seconds since 1970 of `start` (or `earliest` where no start): time bins divide
+    # integers, where an engine's own time-to-epoch conversion cost four times the count.
+    when = events["start"].fillna(events["earliest"]).astype(_TS)
+    events["start_s"] = when.astype("int64") // 1_000_000  # microseconds, floored to seconds
     out["events"] = events
     out["places"] = _markers(events, out["places"])
     out["links"] = out["links"].reset_index(drop=True)
