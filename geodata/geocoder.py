@@ -50,6 +50,11 @@ class ChainGeocoder:
     def __init__(self, *geocoders: Geocoder) -> None:
         self.geocoders = geocoders
 
+    @property
+    def online(self) -> bool:
+        """True when some link of the chain asks a server: its misses were asked online."""
+        return any(getattr(g, "online", False) for g in self.geocoders)
+
     def geocode(
         self, name: str, country: str | None = None, region: str | None = None
     ) -> Place | None:
@@ -123,7 +128,10 @@ def make_geocoder(
     # Imported here so an offline run does not even load the network code.
     from geodata.nominatim import PUBLIC_NOMINATIM_URL, NominatimGeocoder
 
+    cache_path = cache_path if cache_path is not None else default_cache_path()
     nominatim = NominatimGeocoder(
+        # Beside the cache, so every process using this cache shares one request budget.
+        rate_limit_dir=Path(cache_path).parent,
         user_agent=(
             user_agent
             if user_agent is not None
@@ -135,7 +143,7 @@ def make_geocoder(
             else os.environ.get(NOMINATIM_URL_ENV) or PUBLIC_NOMINATIM_URL
         ),
     )
-    cache = GeocodeCache(cache_path if cache_path is not None else default_cache_path())
+    cache = GeocodeCache(cache_path)
     # Online, Nominatim answers before the world gazetteer: whoever asks for it wants its
     # answer for names the curated gazetteers miss; the world gazetteer stands in for it
     # when it finds nothing.
