@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from timeline.export import neutralise_formulas, to_csv
+from timeline.readers import READERS
 from timeline.readers.curated import COLUMNS
 from timeline.table import parse_events
 
@@ -151,6 +152,11 @@ README = (ROOT / "README.md").read_text("utf-8")
 @pytest.mark.parametrize("column", COLUMNS)
 def test_every_table_column_is_described_in_the_readme(column):
     assert re.search(rf"^\| `{column}` \|", README, re.MULTILINE)
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+def test_every_reader_is_described_in_the_readme(fmt):
+    assert re.search(rf"^\| `{fmt}` \|", README, re.MULTILINE)
 
 
 @pytest.mark.parametrize(

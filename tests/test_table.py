@@ -321,3 +321,20 @@ def test_a_row_with_too_many_cells_is_reported_and_later_rows_keep_their_numbers
     assert "more cells than the header" in problems.loc[3, "problem"]
     assert problems.loc[4, "column"] == "claim_status"  # still row 4, as in the spreadsheet
     assert t.events["id"].tolist() == ["one", "three"]
+
+
+def test_a_place_not_found_online_says_so_not_that_lookup_is_off(tmp_path, monkeypatch):
+    from geodata import make_geocoder
+    from tests.nominatim_server import FakeNominatim
+
+    monkeypatch.setenv("TIMELINE_MAP_CACHE_DIR", str(tmp_path / "cache"))
+    with FakeNominatim() as server:
+        geocoder = make_geocoder(
+            online=True, base_url=server.url, user_agent="timeline-map tests (test@example.org)"
+        )
+        (tmp_path / "article.txt").write_text(ARTICLE, "utf-8")
+        path = tmp_path / "events.csv"
+        path.write_text(HEADER + "\n" + row(places="Qwxzville", countries="") + "\n", "utf-8")
+        t = read_events(path, geocoder=geocoder)
+    problem = only_problem(t, "places")["problem"]
+    assert "online" in problem and "lookup is off" not in problem
