@@ -97,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     except GeodataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _say(f"reading {args.path} …")
-    table = open_table(args.path, fmt=args.fmt, options=options, geocoder=geocoder)
+    progress = TerminalProgress()
+    table = open_table(
+        args.path, fmt=args.fmt, options=options, geocoder=geocoder, progress=progress
+    )
+    progress.close()
     problems = table.problems
     if args.command == "validate" and table_path.suffix != "" and len(table.events):
         story = story_for_table(table_path, table.events)
@@ -114,6 +117,33 @@ def main(argv: list[str] | None = None) -> int:
         # Export still writes the good rows; a bad row only makes the exit code say so.
         return 1 if (~problems["kept"].astype(bool)).any() else 0
     return write_story_folder(table, args.path, args.out)
+
+
+class TerminalProgress:
+    """A one-line bar on a terminal (redrawn in place); plain stage lines in a log."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            if self.tty and self.stage:
+                self.stream.write("\n")
+            self.stage = stage
+            if not self.tty:
+                self.stream.write(f"{stage} …\n")
+        if self.tty:
+            width = 30
+            filled = int(width * done / total) if total else width
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r{stage} [{bar}] {done}/{total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.stage:
+            self.stream.write("\n")
 
 
 def summary(table, path) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import stat
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -32,6 +33,10 @@ from timeline.model import (
 )
 from timeline.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
 
+#: A long step reports its progress every so many items.
+PROGRESS_EVERY = 200
+Progress = Callable[[str, int, int], None]
+
 #: Source files larger than this are not read (a quote source is an article, not a dump).
 MAX_SOURCE_BYTES = 20_000_000
 _US = np.int64(1_000_000)
@@ -45,8 +50,12 @@ def finish(
     geocoder=None,
     tz: str | None = None,
     base_dir: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> EventTable:
-    """Geocode, put in UTC, check and link what a reader found. Never raises for bad data."""
+    """Geocode, put in UTC, check and link what a reader found. Never raises for bad data.
+
+    `progress(stage, done, total)` hears of the long steps (looking up place names).
+    """
     file = intake.file
     found = [intake.problems]
     events = intake.events.reset_index(drop=True)
@@ -54,7 +63,11 @@ def finish(
 
     events, dropped = _check_ids(events, file, found)
     places = _place(
-        intake.places[intake.places["event_id"].isin(events["id"])], geocoder, file, found
+        intake.places[intake.places["event_id"].isin(events["id"])],
+        geocoder,
+        file,
+        found,
+        progress,
     )
     events = _to_utc(events, places, tz, file, found)
     events = _check_bounds(events, file, found)
@@ -142,7 +155,9 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
 # --- places ----------------------------------------------------------------------------------
 
 
-def _place(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataFrame:
+def _place(
+    places: pd.DataFrame, geocoder, file: str, found: list, progress: Progress | None = None
+) -> pd.DataFrame:
     """Coordinates for places named only, a time zone for every place."""
     places = places.reset_index(drop=True)
     by_name = places["lat"].isna() | places["lon"].isna()
@@ -153,7 +168,7 @@ def _place(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataFra
         geo_precision=given["precision"].where(given["precision"] != "", "site"),
         source=given["source"].where(given["source"] != "", "coordinates given in the file"),
     )
-    looked = _look_up(places[by_name], geocoder, file, found)
+    looked = _look_up(places[by_name], geocoder, file, found, progress)
     out = pd.concat([given, looked], ignore_index=True)
     out = out.rename(columns={"precision_source": "geo_precision_source"})
     bad = ~out["geo_precision"].isin(list(PLACE_PRECISIONS))
@@ -226,13 +241,18 @@ def _zones_at(lats: pd.Series, lons: pd.Series) -> list[str]:
     return [z or "" for z in timezones_at(lats.to_numpy(), lons.to_numpy())]
 
 
-def _look_up(places: pd.DataFrame, geocoder, file: str, found: list) -> pd.DataFrame:
+def _look_up(
+    places: pd.DataFrame, geocoder, file: str, found: list, progress: Progress | None = None
+) -> pd.DataFrame:
     """Geocode each distinct (name, country, region) once, then join the answers back."""
     columns = ["name", "country", "region"]
     keys = places[columns].drop_duplicates()
     answers, reasons = [], {}
     online = bool(getattr(geocoder, "online", False))
-    for name, country, region in keys.itertuples(index=False):
+    total = len(keys)
+    for done, (name, country, region) in enumerate(keys.itertuples(index=False)):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress("looking up place names", done, total)
         key = (name, country, region)
         try:
             place = _geocode(geocoder, name, country or None, region or None)

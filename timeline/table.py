@@ -64,8 +64,12 @@ def open_table(
     options: ReadOptions | None = None,
     geocoder=None,
     online: bool = False,
+    progress=None,
 ) -> EventTable:
-    """Read, geocode and check the table a path means. Never raises for bad input."""
+    """Read, geocode and check the table a path means. Never raises for bad input.
+
+    `progress(stage, done, total)` hears of each step, for a bar in a terminal or an app.
+    """
     table_path, why_not = resolve_table(path)
     file = str(path if why_not else table_path)
     if why_not:
@@ -85,8 +89,14 @@ def open_table(
         story_places = table_path.parent / PLACES_FILE
         gazetteers = (story_places,) if story_places.is_file() else ()
         geocoder = story_geocoder(gazetteers, online=online)
+    if progress is not None:
+        progress("reading the file", 0, 1)
     intake = read(data, file=file, fmt=fmt, options=options)
-    return finish(intake, geocoder=geocoder, tz=options.tz, base_dir=options.base_dir)
+    if progress is not None:
+        progress("placing, timing and checking the events", 0, 1)
+    return finish(
+        intake, geocoder=geocoder, tz=options.tz, base_dir=options.base_dir, progress=progress
+    )
 
 
 def story_geocoder(gazetteers=(), *, online: bool = False):
