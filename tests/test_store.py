@@ -180,6 +180,30 @@ def test_missing_required_columns_are_all_named(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
 
 
+def test_repeated_ids_are_refused(tmp_path):
+    model = _model()
+    model.events.loc[3, "id"] = "e0"
+    with pytest.raises(S.StoreError, match=r"events.id repeats \(e0\)"):
+        S.save_store("k1", model, root=tmp_path)
+
+
+def test_frames_with_gaps_in_their_index_and_ties_in_time(tmp_path):
+    # What a reader gives after leaving rows out: an index with gaps; optional columns filled
+    # along it, not misaligned into missing values. Ties in time keep the model's order.
+    model = _model(6)
+    model.events = model.events.iloc[[5, 3, 1]].assign(
+        earliest=pd.Timestamp("2025-03-18T00:00Z").as_unit("us")
+    )
+    model.places = model.places.set_index(pd.Index([10, 20, 30])).assign(
+        event_id=["e5", "e3", "e3"]
+    )
+    store = S.save_store("k1", model, root=tmp_path)
+    events = store.frame("events")
+    assert events["id"].tolist() == ["e5", "e3", "e1"]
+    assert (events["summary"] == "").all() and (events["start_offset_min"] == 0).all()
+    assert store.frame("places")["event_ordinal"].tolist() == [0, 1, 1]
+
+
 def test_times_that_are_not_times_are_refused(tmp_path):
     model = _model()
     model.events["start"] = "2025-03-18"

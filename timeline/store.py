@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -230,8 +231,8 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
 
     Text columns become str with "" for missing (so a filter on "" means "none given", as in
     the table); categoricals become their text; missing optional columns are added empty.
-    Events come back sorted by `earliest` (then `id`, so the order is the same every build)
-    with `ordinal` 0..n-1 for cheap paging.
+    Events come back sorted by `earliest` (ties keep the model's order) with `ordinal` 0..n-1
+    for cheap paging; places in the events' order, each with its event's `MARKER_COLUMNS`.
     """
     failures: list[str] = []
     out: dict[str, pd.DataFrame] = {}
@@ -243,7 +244,7 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
                 if required:
                     failures.append(f"{name}.{column} is missing")
                     continue
-                columns[column] = _empty(dtype, len(frame))
+                columns[column] = _empty(dtype, frame.index)
                 continue
             try:
                 columns[column] = _coerce(frame[column], dtype)
@@ -256,10 +257,17 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     events = out["events"]
     if events["earliest"].isna().any():
         raise StoreError("the model cannot be stored: events.earliest is missing on some rows")
+    repeated = events["id"][events["id"].duplicated()]
+    if len(repeated):
+        shown = ", ".join(repeated.unique()[:5])
+        raise StoreError(f"the model cannot be stored: events.id repeats ({shown})")
     # A missing `latest` would drop the event from every window: read it as a point in time.
     events["latest"] = events["latest"].fillna(events["earliest"])
-    events = events.sort_values(["earliest", "id"], kind="stable").reset_index(drop=True)
-    events.insert(0, "ordinal", pd.RangeIndex(len(events), dtype="int64").to_numpy())
+    # A reader hands its events sorted already; re-sorting a million rows of text costs seconds.
+    if not events["earliest"].is_monotonic_increasing:
+        events = events.sort_values("earliest", kind="stable")
+    events = events.reset_index(drop=True)
+    events.insert(0, "ordinal", np.arange(len(events), dtype="int64"))
     # Whole seconds since 1970 of `start` (or `earliest` where no start): time bins divide
     # integers, where an engine's own time-to-epoch conversion cost four times the count.
     when = events["start"].fillna(events["earliest"]).astype(_TS)
@@ -281,12 +289,18 @@ def _markers(events: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Places with their event's window columns, in the events' order (by `earliest`).
 
     A place whose event is not in the model (a row left out) is dropped: nothing could show it.
+    Positional (events are numbered 0..n-1): a pandas merge of a million rows took seconds.
     """
-    own = events[["id", "ordinal", *MARKER_COLUMNS]].rename(
-        columns={"id": "event_id", "ordinal": "event_ordinal"}
-    )
-    merged = places.merge(own, on="event_id", how="inner", validate="many_to_one")
-    return merged.sort_values(["event_ordinal", "order"], kind="stable").reset_index(drop=True)
+    position = pd.Index(events["id"]).get_indexer(places["event_id"])
+    known = position >= 0
+    if not known.all():
+        places, position = places[known], position[known]
+    order = np.lexsort((places["order"].to_numpy(), position))
+    if not (order == np.arange(len(order))).all():
+        places, position = places.iloc[order], position[order]
+    own = events[list(MARKER_COLUMNS)].take(position).reset_index(drop=True)
+    places = places.reset_index(drop=True)
+    return pd.concat([places, own], axis=1).assign(event_ordinal=position.astype("int64"))
 
 
 def _coerce(values: pd.Series, dtype: str) -> pd.Series:
@@ -307,16 +321,16 @@ def _coerce(values: pd.Series, dtype: str) -> pd.Series:
     return values.astype(dtype)
 
 
-def _empty(dtype: str, n: int) -> pd.Series:
+def _empty(dtype: str, index: pd.Index) -> pd.Series:
     if dtype == "str":
-        return pd.Series([""] * n, dtype="str")
+        return pd.Series("", index=index, dtype="str")
     if dtype == _TS:
-        return pd.Series(pd.NaT, index=range(n), dtype=_TS)
+        return pd.Series(pd.NaT, index=index, dtype=_TS)
     if dtype == "bool":
-        return pd.Series(False, index=range(n), dtype="bool")
+        return pd.Series(False, index=index, dtype="bool")
     if dtype in ("int16", "int64"):
-        return pd.Series(0, index=range(n), dtype=dtype)
-    return pd.Series(pd.NA, index=range(n), dtype=dtype)
+        return pd.Series(0, index=index, dtype=dtype)
+    return pd.Series(pd.NA, index=index, dtype=dtype)
 
 
 # --- writing and opening ---------------------------------------------------------------------
