@@ -286,6 +286,8 @@ def _look_up(
                 "note": getattr(place, "note", "") or "",
             }
         )
+    if progress is not None:
+        progress("looking up place names", total, total)
     table = pd.DataFrame(
         answers,
         columns=[
