@@ -356,7 +356,7 @@ def _to_utc(
         .set_index("event_id")["timezone"]
     )
     zone = events["tz"].where(events["tz"] != "", tz or "")
-    zone = zone.where(zone != "", events["id"].map(first_zone).fillna(""))
+    zone = zone.where(zone != "", events["id"].map(first_zone).astype("str").fillna(""))
     zone = zone.where(events["offset_min"].isna(), "")
     unknown = (zone != "") & ~zone.isin(_zone_names())
     if unknown.any():
