@@ -9,9 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from timeline.vocab import CATEGORIES
+from timeline.story import read_story
+from timeline.table import open_table
 
 from .helpers import (
+    ROOT,
     assert_no_exception,
     expect_rerun,
     map_point_xy,
@@ -24,7 +26,10 @@ from .helpers import (
 MAP, TIMELINE = 0, 1
 NIGHT = {"from": "2025-03-18T14:00Z", "to": "2025-03-19T06:00Z"}
 SUMY = (34.79906, 50.91741)
-MARKER_TRACES = {c.label for c in CATEGORIES.values()}
+# The map's marker traces are named by the story's category labels.
+MARKER_TRACES = {
+    c.label for c in read_story(ROOT / "seeds" / "story.toml", events=None).categories.values()
+}
 
 
 # --- small helpers of this file ------------------------------------------------------------------
@@ -75,6 +80,12 @@ def count_line(page: Page) -> str:
     return page.get_by_text("events in the window").first.inner_text()
 
 
+def click_preset(page: Page, label: str) -> None:
+    """Presets are one segmented control: its options are radio buttons."""
+    with expect_rerun(page, fragment=True):
+        page.get_by_role("radio", name=label, exact=True).click()
+
+
 def click_button(page: Page, name: str, *, fragment: bool = True) -> None:
     """Click a Streamlit button and wait for the (fragment) rerun it causes."""
     with expect_rerun(page, fragment=fragment):
@@ -120,11 +131,12 @@ def test_opens_offline_with_one_marker_per_placed_event(page, app_url, network_l
     open_app(page, app_url)
     assert_no_exception(page)
 
+    seed = open_table(ROOT / "seeds")
     ids = map_marker_ids(page)
-    assert len(ids) == 14
-    assert len(set(ids)) == 11
-    assert "11 on the map" in count_line(page)
-    assert "15 of 15 events" in count_line(page)
+    assert len(ids) == len(seed.places)  # one marker per event and place
+    assert set(ids) == set(seed.places["event_id"])
+    assert f"{len(set(ids))} on the map" in count_line(page)
+    assert f"{len(seed.events)} of {len(seed.events)} events" in count_line(page)
     screenshot(page, "app-whole-story")
     # the page fixture fails the test if any request left 127.0.0.1
 
@@ -170,7 +182,7 @@ def test_click_timeline_event_selects_it(page, app_url):
 def test_night_preset_changes_count_and_markers(page, app_url):
     open_app(page, app_url)
     before_line, before_ids = count_line(page), map_marker_ids(page)
-    click_button(page, "Night after the call")
+    click_preset(page, "Night after the call")
     wait_for_query(page, "from", NIGHT["from"])
     after_line, after_ids = count_line(page), map_marker_ids(page)
     assert after_line != before_line
