@@ -7,13 +7,19 @@ functions: build its `Tables` with `backend_tables(con)`. Nothing here writes SQ
 Each query is a small function `query(tables, ...)` returning a small pandas frame, with times
 as `datetime64[us, UTC]` and text as str, whichever engine ran it.
 
+The tables are the store's (a warehouse loads the store's Parquet files as they are): events
+numbered by `ordinal` in the order of `earliest`, which is the order of every list here. The
+events' `start_s` and the places' copies of their event's columns (`MARKER_COLUMNS`,
+`event_ordinal`) are used when present, and made in the query (a conversion, a join) when not.
+
 A window is half-open, `[lo, hi)`, and holds every event whose interval of possible times
 `[earliest, latest]` meets it: `earliest < hi and latest >= lo`. So an event exactly at `hi`
 is out, one exactly at `lo` is in, and a span that straddles either edge is in.
 
->>> from timeline.store import open_store
->>> t = duckdb_tables(store)                                          # doctest: +SKIP
->>> count_in_window(t, lo, hi, claim_statuses={"confirmed"})          # doctest: +SKIP
+    t = duckdb_tables(open_store(key))
+    count_in_window(t, lo, hi, claim_statuses={"confirmed"})
+    counts_per_bin(t, lo, hi)         # at most 200 bins, round widths
+    counts_per_cell(t, lo, hi, cell_deg=cell_size(zoom))
 """
 
 from __future__ import annotations
@@ -321,10 +327,7 @@ def events_in_cell(
     # The page is cut from the markers (one table, no join); an event with two places in the
     # cell is one row of the page.
     page = (
-        m.select("event_ordinal", "earliest")
-        .distinct()
-        .order_by("earliest", "event_ordinal")
-        .limit(limit, offset=offset)
+        m.select("event_ordinal").distinct().order_by("event_ordinal").limit(limit, offset=offset)
     )
     e = t.events
     return _page(e.filter(e.ordinal.isin(page.event_ordinal)), columns, None, 0)
@@ -406,7 +409,8 @@ def search_titles(
 
 
 def _page(e: ir.Table, columns, limit: int | None, offset: int) -> pd.DataFrame:
-    e = e.order_by("earliest", "ordinal")
+    # The store numbers events in the order of `earliest`: one integer key sorts as both.
+    e = e.order_by("ordinal")
     if columns is not None:
         e = e.select(*columns)
     return _run(e.limit(limit, offset=offset))
