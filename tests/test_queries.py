@@ -17,7 +17,6 @@ from types import SimpleNamespace
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from timeline import queries as Q
@@ -193,12 +192,7 @@ def tables(request, store):
         t = Q.duckdb_tables(store)
         plain = t.places.drop("event_ordinal", *MARKER_COLUMNS)
         return Q.Tables(t.events.drop("start_s"), plain, t.links)
-    con = request.getfixturevalue("postgres")
-    for name in ("events", "places", "links"):
-        # The very frames the store holds, as Arrow: what a warehouse load would send.
-        arrow = pa.Table.from_pandas(store.frame(name), preserve_index=False)
-        con.create_table(name, arrow)
-    return Q.backend_tables(con)
+    return Q.load_into(request.getfixturevalue("postgres"), store)
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:

@@ -132,6 +132,25 @@ def backend_tables(
     return Tables(con.table(events), con.table(places), con.table(links), max_span)
 
 
+def load_into(con: ibis.BaseBackend, store: Store, *, prefix: str = "") -> Tables:
+    """Copy the store's tables into another engine (a warehouse) and return them there.
+
+    The tables keep every column of the store, so the queries read them as they read the
+    Parquet files. For a table larger than memory, load the Parquet files with the engine's
+    own bulk loader instead; this sends each table through Arrow in one piece.
+    """
+    for name in ("events", "places", "links"):
+        con.create_table(prefix + name, store.arrow(name))
+    span = store.manifest.get("max_span_seconds")
+    return backend_tables(
+        con,
+        events=prefix + "events",
+        places=prefix + "places",
+        links=prefix + "links",
+        max_span=None if span is None else pd.Timedelta(seconds=span),
+    )
+
+
 # --- windows ---------------------------------------------------------------------------------
 
 

@@ -160,6 +160,10 @@ class Store:
         """One table as pandas, strings as pandas' str dtype, times as UTC microseconds."""
         return pq.read_table(self.file(table), columns=columns).to_pandas()
 
+    def arrow(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """One table as Arrow, without the pandas metadata (an engine loading it needs none)."""
+        return pq.read_table(self.file(table), columns=columns).replace_schema_metadata(None)
+
     @property
     def counts(self) -> dict[str, int]:
         return dict(self.manifest["counts"])
