@@ -133,7 +133,10 @@ def test_round_trip_sorted_with_ordinals(tmp_path):
         store.frame("problems"), _model().problems, check_dtype=False, check_index_type=False
     )
     assert store.frame("problems")["row"].dtype == "Int64"
-    assert store.manifest["counts"] == {"events": 5, "places": 3, "links": 1, "problems": 1}
+    counts = {"events": 5, "places": 3, "links": 1, "problems": 1, "ids": 5}
+    assert store.manifest["counts"] == counts
+    ids = store.frame("ids")
+    assert ids.values.tolist() == [["e0", 4], ["e1", 3], ["e2", 2], ["e3", 1], ["e4", 0]]
     assert store.manifest["sources"] == ["t.csv"] and store.manifest["format"] == "ours"
     assert store.manifest["max_span_seconds"] == 0.0
 

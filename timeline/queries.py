@@ -95,6 +95,8 @@ class Tables:
     places: ir.Table
     links: ir.Table
     max_span: pd.Timedelta | None = None
+    #: Optional (id, ordinal) sorted by id: a lookup by id reads one row group through it.
+    ids: ir.Table | None = None
 
 
 class Detail(NamedTuple):
@@ -114,7 +116,7 @@ def duckdb_tables(store: Store, *, threads: int | None = None) -> Tables:
     con = ibis.duckdb.connect(**({"threads": threads} if threads else {}))
     tables = {
         name: con.read_parquet(store.file(name), table_name=name)
-        for name in ("events", "places", "links")
+        for name in ("events", "places", "links", "ids")
     }
     span = store.manifest.get("max_span_seconds")
     return Tables(**tables, max_span=None if span is None else pd.Timedelta(seconds=span))
@@ -126,10 +128,17 @@ def backend_tables(
     events: str = "events",
     places: str = "places",
     links: str = "links",
+    ids: str | None = None,
     max_span: pd.Timedelta | None = None,
 ) -> Tables:
-    """Tables already on an engine (a warehouse), by name."""
-    return Tables(con.table(events), con.table(places), con.table(links), max_span)
+    """Tables already on an engine (a warehouse), by name; `ids` is optional."""
+    return Tables(
+        con.table(events),
+        con.table(places),
+        con.table(links),
+        max_span,
+        None if ids is None else con.table(ids),
+    )
 
 
 def load_into(con: ibis.BaseBackend, store: Store, *, prefix: str = "") -> Tables:
@@ -139,7 +148,7 @@ def load_into(con: ibis.BaseBackend, store: Store, *, prefix: str = "") -> Table
     Parquet files. For a table larger than memory, load the Parquet files with the engine's
     own bulk loader instead; this sends each table through Arrow in one piece.
     """
-    for name in ("events", "places", "links"):
+    for name in ("events", "places", "links", "ids"):
         con.create_table(prefix + name, store.arrow(name))
     span = store.manifest.get("max_span_seconds")
     return backend_tables(
@@ -147,6 +156,7 @@ def load_into(con: ibis.BaseBackend, store: Store, *, prefix: str = "") -> Table
         events=prefix + "events",
         places=prefix + "places",
         links=prefix + "links",
+        ids=prefix + "ids",
         max_span=None if span is None else pd.Timedelta(seconds=span),
     )
 
@@ -390,7 +400,15 @@ def _cell_index(degrees: ir.FloatingValue, cell_deg: float) -> ir.IntegerValue:
 
 def event_by_id(t: Tables, event_id: str) -> Detail | None:
     """The event with this id, with its places and links; None if there is none."""
-    found = _run(t.events.filter(t.events.id == event_id).limit(1))
+    e = t.events
+    if t.ids is None:
+        found = _run(e.filter(e.id == event_id).limit(1))
+    else:
+        ordinal = _run(t.ids.filter(t.ids.id == event_id).select("ordinal").limit(1))
+        if ordinal.empty:
+            return None
+        # Events are stored in ordinal order: the engine reads the one row group holding it.
+        found = _run(e.filter(e.ordinal == int(ordinal["ordinal"].iloc[0])).limit(1))
     if found.empty:
         return None
     p = t.places

@@ -8,6 +8,7 @@ milliseconds, so a restart or a second session never re-parses. The folder of on
                   places.parquet    in the same order, each with its event's window columns
                   links.parquet
                   problems.parquet
+                  ids.parquet       id -> ordinal, sorted by id, for lookups by id
                   manifest.json     counts, source file names, format, time range, ...
 
 `store_key(paths, format=...)` hashes the bytes of every source file together with
@@ -51,7 +52,7 @@ CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
 #: groups skip more but cost more per group (64K rows: 16 groups at a million events).
 ROW_GROUP_SIZE = 65_536
 
-TABLES = ("events", "places", "links", "problems")
+TABLES = ("events", "places", "links", "problems", "ids")
 _MANIFEST = "manifest.json"
 
 _TS = "datetime64[us, UTC]"
@@ -280,6 +281,9 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     out["places"] = _markers(events, out["places"])
     out["links"] = out["links"].reset_index(drop=True)
     out["problems"] = out["problems"].reset_index(drop=True)
+    # Ids in their own order beside their ordinals: a lookup by id then reads one row group
+    # (by its min/max statistics) instead of every id of the table.
+    out["ids"] = events[["id", "ordinal"]].sort_values("id", ignore_index=True)
     return out
 
 
