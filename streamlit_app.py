@@ -19,9 +19,12 @@ import streamlit as st
 from timeline import describe
 from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
 from timeline.card import article_html, card_html
-from timeline.figures import Highlights, map_figure, timeline_figure
+from timeline.figures import MAP_HEIGHT, Highlights, fit_view, map_figure, timeline_figure
+from timeline.layout import PAGE_SCRIPT, PAGE_STYLE, count_line, problems_view
 from timeline.legend import legend_html
+from timeline.overlay import overlay_html, overlay_spec
 from timeline.slider import fits_datetime_slider, stop_label, window_stops
+from timeline.spots import events_at_spot
 from timeline.state import ViewState, parse_query, to_query
 from timeline.story import story_for_table
 from timeline.table import open_table, parse_events, resolve_table, story_geocoder
@@ -112,6 +115,7 @@ if "window" not in ss:
     ss.notices = notices
     ss.playing = False
     ss.last_tick = 0.0
+    ss.fit_nonce = 0
 
 
 def window() -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -146,6 +150,10 @@ def step(direction: int) -> None:
         nxt = neighbour_event(shown_events, window()[0] - pd.Timedelta(seconds=1), 1)
     if nxt is not None:
         select(nxt["id"])
+
+
+def fit_to_window() -> None:
+    ss.fit_nonce += 1
 
 
 def toggle_play() -> None:
@@ -183,22 +191,36 @@ if story.narratives:
             "Narrative", story.narratives, format_func=lambda n: n.title
         )
         story_ids = tuple(i for i in narrative.event_ids if i in by_id.index)
+        # A story starts at its first step, not at "step 0".
+        if story_ids and ss.get("story_started") != narrative.id:
+            ss.story_started = narrative.id
+            if ss.event not in story_ids:
+                select(story_ids[0])
+    else:
+        ss.story_started = None
 
 basemap = st.sidebar.radio(
     "Base map",
     list(BASEMAPS),
     index=list(BASEMAPS).index(DEFAULT_BASEMAP),
     format_func=lambda k: BASEMAPS[k].label,
-    help="Online base maps fetch tiles from the internet.",
+    help="Online base maps fetch tiles from the internet; the offline outlines stay under them.",
 )
+
+
+def show_problems() -> None:
+    st.caption("As `python -m timeline validate` reports them; rows marked kept are loaded.")
+    st.dataframe(problems_view(table.problems), hide_index=True)
+
 
 if len(table.problems):
     with st.sidebar.expander(f"{len(table.problems)} problems in the table", expanded=False):
-        st.caption("As `python -m timeline validate` reports them; rows marked kept are loaded.")
-        st.dataframe(table.problems, hide_index=True)
+        show_problems()
 
 # --- header ----------------------------------------------------------------------------------
 
+st.html(PAGE_STYLE)
+st.html(PAGE_SCRIPT, unsafe_allow_javascript=True)
 st.title("Timeline map")
 st.text(story.title)  # text, never Markdown: a title's image must not be fetched
 for notice in ss.pop("notices", []):
@@ -206,7 +228,7 @@ for notice in ss.pop("notices", []):
 if len(story.problems):
     with st.sidebar.expander(f"{len(story.problems)} problems in the story file"):
         st.caption("As `python -m timeline validate` reports them; kept means still used.")
-        st.dataframe(story.problems, hide_index=True)
+        st.dataframe(problems_view(story.problems), hide_index=True)
     st.warning(
         "The story file could not be used, so the story is made from the table "
         "(see the problems in the sidebar)."
@@ -225,7 +247,7 @@ def story_step(direction: int) -> None:
     select(story_ids[target])
 
 
-# --- the view: window, map, timeline, card -------------------------------------------------------
+# --- the view: map and card, then the timeline with the window control ----------------------------
 
 
 def on_preset() -> None:
@@ -234,40 +256,31 @@ def on_preset() -> None:
         set_window(preset.start, preset.end)
 
 
-def controls() -> None:
-    """Presets, steps and play: outside the fragment, so a click reruns the whole page and
-    Play or Pause takes effect on the fragment's timer.
-
-    The presets are one segmented control, however many the story has (it wraps), chosen by
-    position so two equal labels cannot clash; the one the window matches is marked."""
+def window_controls() -> None:
+    """Presets (one segmented control, chosen by position so two equal labels cannot clash;
+    the one the window matches is marked), steps, play and speed, then the slider."""
     here = window()
     ss.preset = next((i for i, w in enumerate(story.windows) if (w.start, w.end) == here), None)
-    st.segmented_control(
-        "Window presets",
-        list(range(len(story.windows))),
-        format_func=lambda i: plain(story.windows[i].label),
-        key="preset",
-        on_change=on_preset,
-        label_visibility="collapsed",
-    )
-    columns = st.columns([1.2, 1.2, 0.9, 1.5, 2.2])
-    columns[0].button("◀ Prev. event", key="prev-event", width="stretch", on_click=step, args=(-1,))
-    columns[1].button("Next event ▶", key="next-event", width="stretch", on_click=step, args=(1,))
-    columns[2].button(
-        "⏸ Pause" if ss.playing else "▶ Play", key="play", width="stretch", on_click=toggle_play
-    )
-    columns[3].selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
-
-
-def view() -> None:
-    if ss.playing and time.monotonic() - ss.last_tick >= TICK_SECONDS * 0.9:
-        ss.last_tick = time.monotonic()
-        lo, hi = shift_window(*window(), pd.Timedelta(hours=SPEEDS[ss.speed]), bounds[1])
-        set_window(lo, hi)
-        if hi >= bounds[1]:
-            ss.playing = False
-            st.rerun()
-
+    left, right = st.columns([1, 1], vertical_alignment="center")
+    with left:
+        st.segmented_control(
+            "Window presets",
+            list(range(len(story.windows))),
+            format_func=lambda i: plain(story.windows[i].label),
+            key="preset",
+            on_change=on_preset,
+            label_visibility="collapsed",
+        )
+    with right:
+        a, b, c, d = st.columns([1, 1, 1, 1.5])
+        a.button("Prev.", key="prev-event", icon=":material/skip_previous:", width="stretch",
+                 on_click=step, args=(-1,), help="The previous event")  # fmt: skip
+        b.button("Next", key="next-event", icon=":material/skip_next:", width="stretch",
+                 on_click=step, args=(1,), help="The next event")  # fmt: skip
+        c.button("Pause" if ss.playing else "Play", key="play", width="stretch",
+                 icon=":material/pause:" if ss.playing else ":material/play_arrow:",
+                 on_click=toggle_play)  # fmt: skip
+        d.selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
     if fits_datetime_slider(bounds):
         st.slider(
             "Time window (UTC)",
@@ -290,6 +303,18 @@ def view() -> None:
             on_change=lambda: ss.update(window=tuple(ss[key])),
         )
 
+
+def view() -> None:
+    if ss.playing != ss.timer_on:  # Play or Pause: the fragment's timer is set by a full run
+        st.rerun(scope="app")
+    if ss.playing and time.monotonic() - ss.last_tick >= TICK_SECONDS * 0.9:
+        ss.last_tick = time.monotonic()
+        lo, hi = shift_window(*window(), pd.Timedelta(hours=SPEEDS[ss.speed]), bounds[1])
+        set_window(lo, hi)
+        if hi >= bounds[1]:
+            ss.playing = False
+            st.rerun()
+
     lo, hi = window()
     visible = events_in_window(shown_events, lo, hi)
     placed = table.places[table.places["event_id"].isin(visible["id"])]
@@ -301,54 +326,79 @@ def view() -> None:
         anchor=anchor if relative_axis else None,
         links=table.links,
     )
-    st.markdown(
-        f"**{len(visible)} of {len(shown_events)} events** in the window, "
-        f"**{placed['event_id'].nunique()}** on the map."
+    hidden = len(events_in_window(events, lo, hi)) - len(visible) if only_confirmed else 0
+    count, problems = st.columns([5, 1.3], vertical_alignment="center")
+    count.markdown(
+        count_line(
+            in_window=len(visible),
+            total=len(events),
+            on_map=placed["event_id"].nunique(),
+            not_loaded=table.rows_not_loaded,
+            hidden=hidden,
+        )
     )
+    if len(table.problems):
+        with problems.popover(f"{len(table.problems)} problems", width="stretch"):
+            show_problems()
 
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])
     with left:
+        figure = map_figure(visible, placed, highlights, basemap, categories=story.categories)
         st.plotly_chart(
-            map_figure(visible, placed, highlights, basemap, categories=story.categories),
+            figure,
             key="map",
             on_select=lambda: on_chart_select("map"),
             selection_mode="points",
             config={"scrollZoom": True, "displaylogo": False},
         )
+        # The browser fits the map to its real size once per figure and per "Fit to window";
+        # a click that only selects changes neither, so the reader's zoom stays.
+        fit_key = hashlib.sha1(figure.to_json().encode()).hexdigest()[:16] + f"-{ss.fit_nonce}"
+        spec = overlay_spec(
+            placed, fit_key=fit_key, selected=selected, story=story_ids,
+            online=BASEMAPS[basemap].online,
+        )  # fmt: skip
+        st.html(overlay_html(spec), unsafe_allow_javascript=True)
+        fit, credit = st.columns([1, 3], vertical_alignment="center")
+        fit.button("Fit to window", key="fit", icon=":material/fit_screen:", on_click=fit_to_window)
         credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
-        st.caption("Base map and places: " + "; ".join(sorted(credits)))
-    with st.expander("Legend", expanded=True):
-        st.html(legend_html(story.categories, story.bands))
+        credit.caption("Base map and places: " + "; ".join(sorted(credits)))
     with right:
-        st.plotly_chart(
-            timeline_figure(
-                shown_events, (lo, hi), bounds, highlights, categories=story.categories
-            ),
-            key="timeline",
-            on_select=lambda: on_chart_select("timeline"),
-            selection_mode="points",
-            config={"displaylogo": False},
-        )
-        unplaced = visible[~visible["id"].isin(table.places["event_id"])]
-        if len(unplaced):
-            st.markdown("**Not on the map** (no place of their own):")
+        if story_ids:
+            here = story_ids.index(selected) + 1 if selected in story_ids else 1
+            a, b, c = st.columns([1, 1, 1.3], vertical_alignment="center")
+            a.button("Step", key="story-prev", icon=":material/arrow_back:",
+                     on_click=story_step, args=(-1,), width="stretch")  # fmt: skip
+            b.button("Step", key="story-next", icon=":material/arrow_forward:",
+                     on_click=story_step, args=(1,), width="stretch")  # fmt: skip
+            c.markdown(f"Story step **{here} of {len(story_ids)}**")
+        with st.container(height=MAP_HEIGHT - (60 if story_ids else 0), border=True):
+            render_card(selected, placed)
+
+    window_controls()
+    st.plotly_chart(
+        timeline_figure(
+            shown_events, (lo, hi), bounds, highlights, categories=story.categories, height=340
+        ),
+        key="timeline",
+        on_select=lambda: on_chart_select("timeline"),
+        selection_mode="points",
+        config={"displaylogo": False},
+    )
+    unplaced = visible[~visible["id"].isin(table.places["event_id"])]
+    if len(unplaced):
+        with st.container(horizontal=True):
+            st.markdown("**Not on the map:**")
             for event_id, title in zip(unplaced["id"], unplaced["title"], strict=True):
                 st.button(
                     plain(title), key=f"unplaced-{event_id}", on_click=select, args=(event_id,)
                 )
-
-    if story_ids:
-        here = story_ids.index(selected) + 1 if selected in story_ids else 0
-        a, b, c = st.columns([1, 1, 4])
-        a.button("◀ Previous step", on_click=story_step, args=(-1,), width="stretch")
-        b.button("Next step ▶", on_click=story_step, args=(1,), width="stretch")
-        c.markdown(f"Story step **{here} of {len(story_ids)}**")
-
-    render_card(selected)
+    with st.expander("Legend", expanded=False):
+        st.html(legend_html(story.categories, story.bands))
     sync_url(selected)
 
 
-def render_card(selected: str | None) -> None:
+def render_card(selected: str | None, placed: pd.DataFrame) -> None:
     if selected is None:
         st.info(
             "Click a marker on the map or an event on the timeline to read what happened, "
@@ -360,33 +410,37 @@ def render_card(selected: str | None) -> None:
     relative = None
     if anchor is not None and anchor_id != selected:
         relative = f"{describe.relative_to(event, anchor)} from the start of: {anchor['title']}"
-    card, article = st.columns([1, 1])
-    with card:
-        st.html(card_html(event, places, relative, categories=story.categories))
-        related = table.links[
-            (table.links["source_id"] == selected) | (table.links["target_id"] == selected)
-        ]
-        if len(related):
-            st.markdown("**Linked events**")
-        for link in related.itertuples(index=False):
-            other = link.target_id if link.source_id == selected else link.source_id
-            verb = link.relation.replace("_", " ")
-            label = (
-                f"{verb} → {titles[other]}"
-                if link.source_id == selected
-                else (f"← {titles[other]} ({verb} this)")
-            )
-            st.button(
-                plain(label),
-                key=f"link-{link.source_id}-{link.relation}-{link.target_id}",
-                on_click=select,
-                args=(other,),
-            )
-    with article:
-        text = table.sources.get(event["source_file"])
-        if text is not None:
-            st.markdown(f"**Source: {plain(event['source_file'])}**")
+    st.html(card_html(event, places, relative, categories=story.categories))
+    text = table.sources.get(event["source_file"])
+    if text is not None:
+        with st.expander(f"Read the source, the sentence highlighted: {event['source_file']}"):
             st.html(article_html(text, event["quote"]), unsafe_allow_javascript=True)
+    # Markers this close overlap at the fitted zoom: list them, so each is one more click.
+    _, zoom = fit_view(placed, width=400, height=400)
+    near = events_at_spot(placed, selected, zoom)
+    if near:
+        st.markdown(f"**At this spot** ({len(near)} more)")
+        for other in near:
+            st.button(plain(titles[other]), key=f"spot-{other}", on_click=select, args=(other,))
+    related = table.links[
+        (table.links["source_id"] == selected) | (table.links["target_id"] == selected)
+    ]
+    if len(related):
+        st.markdown("**Linked events**")
+    for link in related.itertuples(index=False):
+        other = link.target_id if link.source_id == selected else link.source_id
+        verb = link.relation.replace("_", " ")
+        label = (
+            f"{verb} → {titles[other]}"
+            if link.source_id == selected
+            else (f"← {titles[other]} ({verb} this)")
+        )
+        st.button(
+            plain(label),
+            key=f"link-{link.source_id}-{link.relation}-{link.target_id}",
+            on_click=select,
+            args=(other,),
+        )
 
 
 def sync_url(selected: str | None) -> None:
@@ -397,5 +451,5 @@ def sync_url(selected: str | None) -> None:
 
 if "speed" not in ss:
     ss.speed = next(iter(SPEEDS))
-controls()
+ss.timer_on = ss.playing
 st.fragment(view, run_every=TICK_SECONDS if ss.playing else None)()

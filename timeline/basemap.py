@@ -8,8 +8,9 @@ serves from `static/basemap/` (built by `scripts/build_basemap.py`; needs
 `app/static/basemap/...`, which also works under `--server.baseUrlPath`: MapLibre fetches each file
 once and the geometry stays out of the figure JSON that Streamlit re-sends on every change.
 
-Online base maps fetch tiles from third parties: the app must offer them only as a choice and show
-their `attribution`.
+Online base maps fetch raster tiles from third parties over the offline outlines, on the
+style-less `white-bg`: offline, their tiles fail but the outlines and markers still draw. The app
+must offer them only as a choice and show their `attribution`.
 
     fig = apply_basemap(px.scatter_map(events, lat="lat", lon="lon"), DEFAULT_BASEMAP)
 """
@@ -69,6 +70,19 @@ OFFLINE_LAYERS = (
     ),
 )
 
+
+def _tiles(url: str, attribution: str) -> dict[str, Any]:
+    """Online raster tiles over the offline outlines: when the tiles do not load, the outlines
+    and the markers are still there (a MapLibre style file that fails to load draws nothing)."""
+    return {
+        "sourcetype": "raster",
+        "source": [url],
+        "type": "raster",
+        "below": "traces",
+        "sourceattribution": attribution,
+    }
+
+
 BASEMAPS: dict[str, Basemap] = {
     "offline": Basemap(
         label="Offline (Natural Earth)",
@@ -80,15 +94,26 @@ BASEMAPS: dict[str, Basemap] = {
     "osm": Basemap(
         label="OpenStreetMap (online)",
         online=True,
-        map_style="open-street-map",
-        layers=(),
+        map_style="white-bg",
+        layers=(
+            *OFFLINE_LAYERS,
+            _tiles(
+                "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors"
+            ),
+        ),
         attribution="© OpenStreetMap contributors",
     ),
     "carto-positron": Basemap(
         label="CARTO Positron (online)",
         online=True,
-        map_style="carto-positron",
-        layers=(),
+        map_style="white-bg",
+        layers=(
+            *OFFLINE_LAYERS,
+            _tiles(
+                "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+                "© OpenStreetMap contributors © CARTO",
+            ),
+        ),
         attribution="© OpenStreetMap contributors © CARTO",
     ),
 }

@@ -39,6 +39,11 @@ STORY_COLOUR = "#333333"
 #: Past this many events in view, uncertainty shapes and lanes are left out: a million
 #: whiskers would not be readable anyway, and the figure must stay small.
 DETAIL_LIMIT = 3000
+MAP_HEIGHT = 560
+#: The map's width the figure's own view is fitted for (the browser refits to the real size).
+MAP_WIDTH = 820
+#: Past this many events in view, the timeline has no title labels (they would overlap).
+LABEL_LIMIT = 14
 
 EXACT, UNCERTAIN, DURATION = "circle", "diamond", "square"
 #: Tick spacings of the relative axis, in hours.
@@ -140,8 +145,12 @@ def map_figure(
     basemap: str = "offline",
     *,
     categories: Mapping[str, Category] | None = None,
+    height: int = MAP_HEIGHT,
 ) -> go.Figure:
     """One marker per event and place for the events given (already filtered to the window).
+
+    `highlights.selected` is not drawn: the figure stays the same when only the selection
+    changes, so the reader's zoom stays (the app's overlay rings the selection).
 
     `categories`: label and colour per category (the story's); any other category of the
     events gets one from `timeline.story.category_styles`.
@@ -157,12 +166,14 @@ def map_figure(
         _add_story_route(fig, placed, highlights.story)
     _add_rings(fig, placed, highlights, styles)
     _add_markers(fig, placed, highlights.story, styles)
+    # With nothing placed there is still a map (no trace at all would draw bare x/y axes).
+    fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", hoverinfo="skip", name="map"))
     apply_basemap(fig, basemap)
     centre, zoom = fit_view(placed)
     fig.update_layout(
         map={"center": centre, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=520,
+        height=height,
         showlegend=False,
         clickmode="event+select",
     )
@@ -222,15 +233,15 @@ def _add_story_route(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...
     steps = [first.loc[i, ["lat", "lon"]].tolist() for i in story if i in first.index]
     if len(steps) < 2:
         return
-    lats, lons = joined(
-        [great_circle(tuple(a), tuple(b)) for a, b in zip(steps, steps[1:], strict=False)]
-    )
+    # Straight legs on the map (not great circles, which read as the places of one event);
+    # the overlay numbers the stops.
     fig.add_trace(
         go.Scattermap(
-            lat=lats,
-            lon=lons,
+            lat=[p[0] for p in steps],
+            lon=[p[1] for p in steps],
             mode="lines",
             line={"color": STORY_COLOUR, "width": 3},
+            opacity=0.7,
             hoverinfo="skip",
             name="Story route, step to step",
         )
@@ -240,9 +251,11 @@ def _add_story_route(fig: go.Figure, placed: pd.DataFrame, story: tuple[str, ...
 def _add_rings(
     fig: go.Figure, placed: pd.DataFrame, highlights: Highlights, styles: Mapping[str, Category]
 ) -> None:
-    """Larger discs under a marker: the selection, and highlighted categories inside bands."""
+    """Larger discs under a marker: highlighted categories inside bands.
+
+    The selection is not drawn here: a click that only selects must leave the figure as it was,
+    or plotly puts the map back to the figure's own view (`timeline.overlay` rings it)."""
     rings = [(m, c, 26, label) for m, c, label in _band_rings(placed, highlights.bands, styles)]
-    rings.append((placed["id"] == highlights.selected, SELECTED_COLOUR, 22, "Selected event"))
     for mask, colour, size, name in rings:
         ring = placed[mask]
         if ring.empty:
@@ -310,20 +323,32 @@ def _add_markers(
         )
 
 
-def fit_view(placed: pd.DataFrame) -> tuple[dict[str, float], float]:
-    """Centre and zoom that show every point given (MapLibre's zoom: 360° / 2**zoom tiles).
+def _merc_y(lat: float) -> float:
+    """Web Mercator y of a latitude, 0 at the top of the world and 1 at the bottom."""
+    lat = min(max(lat, -85.05), 85.05)
+    return (
+        1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi
+    ) / 2
+
+
+def fit_view(
+    placed: pd.DataFrame, width: int = MAP_WIDTH, height: int = MAP_HEIGHT, pad: int = 40
+) -> tuple[dict[str, float], float]:
+    """Centre and zoom that show every point given on a `width` x `height` px map, in Web
+    Mercator as MapLibre draws it (the world is 512 px wide at zoom 0).
 
     With nothing placed, the whole world: no story's region is assumed."""
     if placed.empty:
-        return {"lat": 20.0, "lon": 0.0}, 0.5
-    lat_lo, lat_hi = placed["lat"].min(), placed["lat"].max()
-    lon_lo, lon_hi = placed["lon"].min(), placed["lon"].max()
-    span = max(lon_hi - lon_lo, (lat_hi - lat_lo) * 1.6, 0.5)
-    # MapLibre draws the world 512 px wide at zoom 0; the map is about 600 px wide.
-    zoom = math.log2(360 / span) - 0.2
-    return {"lat": float((lat_lo + lat_hi) / 2), "lon": float((lon_lo + lon_hi) / 2)}, float(
-        min(max(zoom, 0.5), 8.0)
-    )
+        return {"lat": 20.0, "lon": 0.0}, max(math.log2(width / 512), 0.0)
+    lat_lo, lat_hi = float(placed["lat"].min()), float(placed["lat"].max())
+    lon_lo, lon_hi = float(placed["lon"].min()), float(placed["lon"].max())
+    y_lo, y_hi = _merc_y(lat_hi), _merc_y(lat_lo)
+    dx = max((lon_hi - lon_lo) / 360, 1e-9)
+    dy = max(y_hi - y_lo, 1e-9)
+    zoom = min(math.log2((width - 2 * pad) / 512 / dx), math.log2((height - 2 * pad) / 512 / dy))
+    y_mid = (y_lo + y_hi) / 2
+    lat_mid = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y_mid))))
+    return {"lat": lat_mid, "lon": (lon_lo + lon_hi) / 2}, float(min(max(zoom, 0.0), 7.0))
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -359,8 +384,10 @@ def timeline_figure(
     highlights: Highlights = Highlights(),
     *,
     categories: Mapping[str, Category] | None = None,
+    height: int = 520,
 ) -> go.Figure:
-    """Events by category (rows) over time; the window shaded; spans as bars; bands.
+    """Events by category (rows) over time; the window shaded; spans as bars; bands; the
+    events' titles beside them when there are at most `LABEL_LIMIT` in view.
 
     Only the events in view (the window and its margins) are drawn, so a large table costs
     what its window holds, not what the whole table holds. `categories` gives the rows, in
@@ -383,7 +410,8 @@ def timeline_figure(
         _add_intervals(fig, events, y, x, styles)
         _add_links(fig, events, y, x, highlights.links, highlights.selected)
     _add_timeline_rings(fig, events, y, x, highlights, styles)
-    _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor, styles)
+    labelled = len(events) <= LABEL_LIMIT
+    _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor, styles, labelled)
     _mark_window(fig, window, x)
     _add_bands(fig, highlights.bands, bounds, x, len(rows))
     fig.update_yaxes(
@@ -395,7 +423,7 @@ def timeline_figure(
     )
     _x_axis(fig, _view_range(window, bounds), highlights.anchor, x)
     fig.update_layout(
-        height=520,
+        height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         showlegend=False,
         clickmode="event+select",
@@ -516,7 +544,14 @@ def _add_timeline_rings(fig, events, y, x, highlights: Highlights, styles) -> No
             )
 
 
-def _add_points(fig, events, y, x, opacity, anchor, styles) -> None:
+def short_title(title: str, limit: int = 28) -> str:
+    """A title cut to `limit` characters at a word, for a label beside a point."""
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = False) -> None:
     mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
     exact = events["time_precision"].isin(["minute", "hour"])
     at = events["start"].where(exact, mid)
@@ -529,7 +564,6 @@ def _add_points(fig, events, y, x, opacity, anchor, styles) -> None:
         go.Scatter(
             x=[x(t) for t in at],
             y=y,
-            mode="markers",
             marker={
                 "symbol": _shape(events),
                 "size": 13,
@@ -538,8 +572,15 @@ def _add_points(fig, events, y, x, opacity, anchor, styles) -> None:
                 "line": {"width": 2, "color": colours},
             },
             customdata=events[["id"]].to_numpy(),
-            text=hover,
-            hovertemplate="%{text}<extra></extra>",
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            text=events["title"].astype("str").map(short_title).map(html.escape)
+            if labelled
+            else None,
+            mode="markers+text" if labelled else "markers",
+            textposition="middle right",
+            textfont={"size": 11, "color": "#333333"},
+            cliponaxis=False,
             name="events",
         )
     )
@@ -556,11 +597,23 @@ def _mark_window(fig, window, x) -> None:
     )
 
 
+def date_ticks(span: pd.Timedelta, most: int = 14) -> dict:
+    """Tick spacing and format for a date axis `span` wide: hours over a night, days over a
+    fortnight (at most `most` ticks); plotly's own choice past a month."""
+    hours = span / pd.Timedelta(hours=1)
+    step = next((h for h in TICK_HOURS if hours / h <= most), None)
+    if step is None or step > 168:
+        return {}
+    fmt = "%H:%M<br>%d %b" if step < 24 else "%d %b"
+    return {"dtick": step * 3_600_000, "tick0": "2000-01-03", "tickformat": fmt}
+
+
 def _x_axis(fig, bounds, anchor, x) -> None:
     if anchor is None:
         fig.update_xaxes(
-            type="date", range=[bounds[0], bounds[1]], showgrid=True, title_text="time (UTC)"
-        )
+            type="date", range=[bounds[0], bounds[1]], showgrid=True, title_text="time (UTC)",
+            **date_ticks(bounds[1] - bounds[0]),
+        )  # fmt: skip
         return
     lo, hi = x(bounds[0]), x(bounds[1])
     # At most about seven labelled ticks: the timeline is half a page wide.

@@ -1,0 +1,82 @@
+"""The page's words and looks that are not widgets: the count line, the problems as a reader
+reads them at sidebar width, and the page's style and small behaviours.
+
+Pure: text and HTML in, text and HTML out; the app renders them.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import pandas as pd
+
+
+def count_line(
+    *, in_window: int, total: int, on_map: int, not_loaded: int = 0, hidden: int = 0
+) -> str:
+    """'12 of 16 events in the window · 11 on the map · 3 rows not loaded · 4 hidden by the
+    claims filter' (Markdown: numbers in bold; parts with nothing to say left out)."""
+    parts = [f"**{in_window} of {total} events** in the window", f"**{on_map}** on the map"]
+    if hidden:
+        parts.append(f"**{hidden}** hidden by the claims filter")
+    if not_loaded:
+        parts.append(f"**{not_loaded}** row{'s' if not_loaded != 1 else ''} not loaded")
+    return " · ".join(parts)
+
+
+def problems_view(problems: pd.DataFrame) -> pd.DataFrame:
+    """Row, column and problem first (what a narrow table shows), then the value, whether the
+    row was kept, and the file by its name only (a long absolute path hides everything)."""
+    out = problems.copy()
+    out["file"] = out["file"].astype("str").map(lambda f: PurePath(f).name if f else f)
+    first = ["row", "column", "problem", "value", "kept", "file"]
+    return out[[c for c in first if c in out] + [c for c in out if c not in first]]
+
+
+PAGE_STYLE = """
+<style>
+  /* Streamlit's generous top padding pushes the map and card below the fold. */
+  .block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important; }
+  h1 { font-size: 1.5rem !important; padding: 0 !important; }
+  .event-card { font-size: 0.9rem; line-height: 1.35; }
+  .event-card .card-title { font-size: 1.15rem; margin: 0 0 0.3rem 0; padding: 0; }
+  .event-card .card-row { margin: 0.1rem 0; }
+  .event-card .card-summary { margin: 0.3rem 0; }
+  .event-card q { background: #fff3b0; }
+</style>
+"""
+
+# Small behaviours of the page (ours and fixed): on a narrow screen the card is under the map,
+# so a new selection scrolls it into view; opening the article scrolls its box to the sentence
+# (a box inside a closed expander has no size, so the article's own scroll found nothing).
+PAGE_SCRIPT = """
+<script>
+(function () {
+  if (window.__tmPage) return;
+  window.__tmPage = true;
+  let shown = null;
+  const scrollArticle = () => {
+    const box = document.getElementById('article');
+    const m = document.getElementById('quote-mark');
+    if (box && m && box.clientHeight > 0) {
+      box.scrollTop = m.offsetTop - box.offsetTop - box.clientHeight / 3;
+    }
+  };
+  document.addEventListener('toggle', () => setTimeout(scrollArticle, 50), true);
+  document.addEventListener('click', e => {
+    if (e.target.closest && e.target.closest('details summary')) setTimeout(scrollArticle, 120);
+  }, true);
+  setInterval(() => {
+    const card = document.querySelector('div.event-card');
+    const id = card ? card.getAttribute('data-event-id') : null;
+    if (id === shown) return;
+    shown = id;
+    if (!card || window.innerWidth >= 700) return;
+    const r = card.getBoundingClientRect();
+    if (r.top < 0 || r.top > window.innerHeight * 0.6) {
+      card.scrollIntoView({block: 'start'});
+    }
+  }, 150);
+})();
+</script>
+"""
