@@ -228,6 +228,15 @@ def test_open_store_of_an_unknown_key_is_none(tmp_path):
     assert S.open_store("nope", root=tmp_path) is None
 
 
+@pytest.mark.parametrize("key", ["", "../x", "a/b", ".tmp-x", "..", "a b"])
+def test_a_key_names_one_folder_under_the_cache(tmp_path, key):
+    with pytest.raises(S.StoreError, match="store key"):
+        S.save_store(key, _model(), root=tmp_path / "cache")
+    with pytest.raises(S.StoreError):
+        S.open_store(key, root=tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()
+
+
 @pytest.mark.parametrize(
     "damage",
     [

@@ -357,6 +357,7 @@ def save_store(
     If the key is already stored (by an earlier run, or by another process that finished
     first), that store is returned and nothing is overwritten.
     """
+    _check_key(key)
     root = Path(root) if root is not None else cache_dir()
     final = root / key
     if (existing := open_store(key, root=root)) is not None:
@@ -371,6 +372,10 @@ def save_store(
         (temp / _MANIFEST).write_text(
             json.dumps(_manifest(key, frames, sources, format), indent=1, sort_keys=True)
         )
+        # On disk before the rename makes the folder visible: a crash must not leave a
+        # complete-looking store of empty files.
+        for path in temp.iterdir():
+            _fsync(path)
         try:
             os.rename(temp, final)
         except OSError:
@@ -390,6 +395,7 @@ def save_store(
 
 def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
     """The store of this key, or None if there is none (or only a partial or older one)."""
+    _check_key(key)
     path = (Path(root) if root is not None else cache_dir()) / key
     try:
         manifest = json.loads((path / _MANIFEST).read_text())
@@ -400,6 +406,23 @@ def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
     if not all((path / f"{name}.parquet").is_file() for name in TABLES):
         return None
     return Store(key=key, path=path, manifest=manifest)
+
+
+def _check_key(key: str) -> None:
+    # A key names one folder under the cache: no separators, no hidden or parent names.
+    if not key or key.startswith(".") or any(c not in _KEY_CHARS for c in key):
+        raise StoreError(f"a store key is letters, digits, '-', '_' and '.' only: {key!r}")
+
+
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
