@@ -16,7 +16,7 @@ from timeline.table import read_events
 
 T = pd.Timestamp
 UKRAINE_CLUSTER = {
-    "sumy-hospital", "sudzha-retaken", "sloviansk-power", "kavkazskaya-depot",
+    "sumy-hospital", "sudzha-retaken", "sloviansk-power", "kavkazskaya-depot", "drones-after-call",
 }  # fmt: skip
 
 

@@ -74,6 +74,7 @@ PAGE_SCRIPT = """
     if (!card || window.innerWidth >= 700) return;
     const r = card.getBoundingClientRect();
     if (r.top < 0 || r.top > window.innerHeight * 0.6) {
+      card.style.scrollMarginTop = '12px';
       card.scrollIntoView({block: 'start'});
     }
   }, 150);

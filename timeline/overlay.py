@@ -163,6 +163,16 @@ _SCRIPT = r"""
         'border-radius:4px;border:1px solid #e0c36a;'));
     }
   }
+  function fit(m) {
+    const b = m.__tm.spec.bounds;
+    const w = m.getCanvas().clientWidth;
+    if (b) {
+      const pad = Math.min(48, w / 8);
+      m.fitBounds(b, {padding: pad, maxZoom: 7, animate: false});
+    } else {
+      m.jumpTo({center: [20, 25], zoom: Math.max(Math.log2(w / 512), 0)});
+    }
+  }
   function attach(tries) {
     const gd = findMap();
     const m = gd && gd._fullLayout.map._subplot.map;
@@ -179,6 +189,8 @@ _SCRIPT = r"""
       m.getContainer().appendChild(layer);
       m.__tm = {layer: layer, fitKey: null, tileError: false};
       m.on('move', () => draw(m));
+      m.on('movestart', e => { if (e.originalEvent) m.__tm.userMoved = true; });
+      m.on('resize', () => { if (!m.__tm.userMoved) fit(m); });
       m.on('error', e => {
         if (m.__tm.spec && m.__tm.spec.online && !m.__tm.tileError) {
           m.__tm.tileError = true; draw(m);
@@ -188,13 +200,11 @@ _SCRIPT = r"""
     m.__tm.spec = spec;
     if (spec.fitKey !== m.__tm.fitKey) {
       m.__tm.fitKey = spec.fitKey;
-      if (spec.bounds) {
-        const [[w, s], [e, n]] = spec.bounds;
-        const pad = Math.min(48, m.getCanvas().clientWidth / 8);
-        m.fitBounds([[w, s], [e, n]], {padding: pad, maxZoom: 7, animate: false});
-      } else {
-        m.jumpTo({center: [20, 25], zoom: Math.log2(m.getCanvas().clientWidth / 512)});
-      }
+      m.__tm.userMoved = false;
+      fit(m);
+      // Streamlit may size the chart after the first draw, and plotly may apply the figure's
+      // own view late: fit again while the reader has not moved the map.
+      for (const ms of [250, 800, 2000]) setTimeout(() => { if (!m.__tm.userMoved) fit(m); }, ms);
     }
     draw(m);
     if (!window.__tmCities && !window.__tmCitiesLoading) {
