@@ -271,16 +271,17 @@ def window_controls() -> None:
             on_change=on_preset,
             label_visibility="collapsed",
         )
-    with right:
-        a, b, c, d = st.columns([1, 1, 1, 1.5])
-        a.button("Prev.", key="prev-event", icon=":material/skip_previous:", width="stretch",
-                 on_click=step, args=(-1,), help="The previous event")  # fmt: skip
-        b.button("Next", key="next-event", icon=":material/skip_next:", width="stretch",
-                 on_click=step, args=(1,), help="The next event")  # fmt: skip
-        c.button("Pause" if ss.playing else "Play", key="play", width="stretch",
-                 icon=":material/pause:" if ss.playing else ":material/play_arrow:",
-                 on_click=toggle_play)  # fmt: skip
-        d.selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed")
+    # One row even on a phone (columns would stack the buttons one per line).
+    with right, st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Prev.", key="prev-event", icon=":material/skip_previous:",
+                  on_click=step, args=(-1,), help="The previous event")  # fmt: skip
+        st.button("Next", key="next-event", icon=":material/skip_next:",
+                  on_click=step, args=(1,), help="The next event")  # fmt: skip
+        st.button("Pause" if ss.playing else "Play", key="play",
+                  icon=":material/pause:" if ss.playing else ":material/play_arrow:",
+                  on_click=toggle_play)  # fmt: skip
+        st.selectbox("Speed", list(SPEEDS), key="speed", label_visibility="collapsed",
+                     width=170)  # fmt: skip
     if fits_datetime_slider(bounds):
         st.slider(
             "Time window (UTC)",
@@ -372,7 +373,8 @@ def view() -> None:
             b.button("Step", key="story-next", icon=":material/arrow_forward:",
                      on_click=story_step, args=(1,), width="stretch")  # fmt: skip
             c.markdown(f"Story step **{here} of {len(story_ids)}**")
-        with st.container(height=MAP_HEIGHT - (60 if story_ids else 0), border=True):
+        box = MAP_HEIGHT - (60 if story_ids else 0) if selected else "content"
+        with st.container(height=box, border=True):
             render_card(selected, placed)
 
     window_controls()
