@@ -123,6 +123,15 @@ def _str(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _dict(value) -> dict:
+    """A JSON object, or an empty one where the file has something else (a number, a list)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _display(date) -> str:
     return _str(date.get("display_date")) if isinstance(date, dict) else ""
 
@@ -158,7 +167,7 @@ def local_iso(value: np.datetime64) -> str:
 
 def band(c: Collector, n: int, era: dict, label: str = "TimelineJS") -> dict | None:
     """An era as a story band; a bad one is reported (it is no event: rows stay events')."""
-    name = html_to_text(_str((era.get("text") or {}).get("headline"))) or f"Era {n}"
+    name = html_to_text(_str(_dict(era.get("text")).get("headline"))) or f"Era {n}"
     try:
         start, _ = date_of(era.get("start_date"))
         end, _ = date_of(era.get("end_date")) if era.get("end_date") else (start, "")
@@ -193,7 +202,8 @@ def _shape(doc: dict) -> tuple[list, dict | None, list, str]:
         inner = doc["timeline"]
         if isinstance(inner.get("date"), list):
             title = {"text": {"headline": inner.get("headline"), "text": inner.get("text")}}
-            eras = [_tj2_slide(e) for e in inner.get("era") or [] if isinstance(e, dict)]
+            listed = inner.get("era")
+            eras = [_tj2_slide(e) for e in _list(listed) if isinstance(e, dict)]
             slides = [_tj2_slide(s) if isinstance(s, dict) else s for s in inner["date"]]
             return slides, title, eras, "TimelineJS 2"
         slides = inner.get("slides") or inner.get("events") or []
@@ -226,9 +236,10 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
             c.problem(n, "", slide, f"record {n}: is not a slide object", kept=False)
     story: dict = {}
     if isinstance(title, dict):
-        headline = html_to_text(_str((title.get("text") or {}).get("headline")))
+        headline = html_to_text(_str(_dict(title.get("text")).get("headline")))
         if headline:
             story["title"] = headline
+    eras = eras if isinstance(eras, list) else []  # an era list that is not one is no band
     bands = [b for n, e in enumerate(eras, 1) if isinstance(e, dict) and (b := band(c, n, e))]
     if bands:
         story["bands"] = bands
