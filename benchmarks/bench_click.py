@@ -63,6 +63,7 @@ IDLE_JS = """() => {
 POINT_JS = """([lon, lat]) => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')].find(
     g => g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot);
+  if (!gd) return null;
   const m = gd._fullLayout.map._subplot.map;
   if (!m.loaded() || m.isMoving()) return null;
   const r = m.getCanvas().getBoundingClientRect(), q = m.project([lon, lat]);
