@@ -80,6 +80,13 @@ class WorldGazetteer:
             if not line.startswith(b"region\t"):
                 break  # regions come first
             self._regions.append(self._place(line.decode("utf-8").split("\t")))
+        # Normalised once here: a lookup that misses every town asks for regions, and
+        # normalising 3,000 region names per miss made a 10,000-name table take minutes.
+        self._regions_by_name: dict[str, list[Place]] = {}
+        self._regions_by_key: dict[str, list[Place]] = {}
+        for place in self._regions:
+            self._regions_by_name.setdefault(normalise_name(place.name), []).append(place)
+            self._regions_by_key.setdefault(region_key(place.name), []).append(place)
 
     def __len__(self) -> int:
         return len(self._lines) - 1
@@ -141,12 +148,12 @@ class WorldGazetteer:
 
         "Kursk" alone is no region here (the town answers it); "Kursk Oblast" is.
         """
-        pool = [p for p in self._regions if country is None or p.country == country]
-        exact = normalise_name(name)
-        found = [p for p in pool if normalise_name(p.name) == exact]
+        def of_country(places: list[Place]) -> list[Place]:
+            return [p for p in places if country is None or p.country == country]
+
+        found = of_country(self._regions_by_name.get(normalise_name(name), []))
         if not found and has_region_word(name):
-            key = region_key(name)
-            found = [p for p in pool if region_key(p.name) == key]
+            found = of_country(self._regions_by_key.get(region_key(name), []))
         return found
 
     def _place(self, row: list[str]) -> Place:
