@@ -68,7 +68,7 @@ def lookup(tmp_path):
         (
             ["Ritz-Carlton Riyadh"],
             "Ritz-Carlton, Riyadh (SA): 24.665646, 46.628674 — site — "
-            "seed fact sheet (research/seed-events.md)",
+            "site coordinates from the curators' research notes; not in GeoNames",
         ),
     ],
 )

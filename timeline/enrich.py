@@ -30,6 +30,7 @@ from timeline.model import (
     EventTable,
     Intake,
     conform,
+    member,
 )
 from timeline.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
 
@@ -63,7 +64,7 @@ def finish(
 
     events, dropped = _check_ids(events, file, found)
     places = _place(
-        intake.places[intake.places["event_id"].isin(events["id"])],
+        intake.places[member(intake.places["event_id"], events["id"])],
         geocoder,
         file,
         found,
@@ -74,7 +75,7 @@ def finish(
     events = _check_claims(events, file, found)
     sources, verified = _check_quotes(events, file, base_dir, found)
     events["quote_verified"] = verified
-    places = places[places["event_id"].isin(events["id"])]
+    places = places[member(places["event_id"], events["id"])]
     links = _links(intake.links, events, file, found)
 
     events = events.sort_values(["earliest", "row"], kind="stable").reset_index(drop=True)
@@ -608,11 +609,11 @@ def _normalised(text: str) -> str:
 
 
 def _links(links: pd.DataFrame, events: pd.DataFrame, file: str, found: list) -> pd.DataFrame:
-    links = links[links["source_id"].isin(events["id"])]
+    links = links[member(links["source_id"], events["id"])]
     if links.empty:
         return pd.DataFrame(columns=list(LINK_DTYPES))
     bad_relation = ~links["relation"].isin(list(RELATIONS))
-    bad_target = ~bad_relation & ~links["target_id"].isin(events["id"])
+    bad_target = ~bad_relation & ~member(links["target_id"], events["id"])
     self_link = ~bad_relation & (links["target_id"] == links["source_id"])
     repeated = links.duplicated(["source_id", "relation", "target_id"]) & ~bad_relation
     for mask, problem in (

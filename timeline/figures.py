@@ -67,7 +67,12 @@ class Highlights:
 
 
 def escape(text: pd.Series) -> pd.Series:
-    return text.astype("str").map(html.escape)
+    # Quotes stay as typed: plotly's labels decode &amp; &lt; &gt; but show &quot; literally.
+    return text.astype("str").map(_escape)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _shape(events: pd.DataFrame) -> pd.Series:
@@ -131,7 +136,7 @@ def _band_rings(
             style = styles.get(category)
             mask = inside & (cats == category)
             if style is not None and mask.any():
-                out.append((mask, style.colour, html.escape(ring_label(band, style))))
+                out.append((mask, style.colour, _escape(ring_label(band, style))))
     return out
 
 
@@ -303,7 +308,7 @@ def _add_markers(
                 customdata=group[["id"]].to_numpy(),
                 text=hover.loc[group.index],
                 hovertemplate="%{text}<extra></extra>",
-                name=html.escape(spec.label),
+                name=_escape(spec.label),
             )
         )
     # Scattermap has no open symbols: a white dot inside the coloured one makes it hollow.
@@ -416,7 +421,7 @@ def timeline_figure(
     _add_bands(fig, highlights.bands, bounds, x, len(rows))
     fig.update_yaxes(
         tickvals=list(range(len(rows))),
-        ticktext=[html.escape(styles[c].label) for c in rows],
+        ticktext=[_escape(styles[c].label) for c in rows],
         range=[-0.6, len(rows) - 0.2],
         showgrid=True,
         zeroline=False,
@@ -448,7 +453,7 @@ def _add_bands(fig, bands: tuple[Band, ...], bounds, x, n_rows: int) -> None:
         fig.add_annotation(
             x=x(start),
             y=n_rows - 0.35 - 0.3 * i,
-            text=html.escape(band.label) + " →",
+            text=_escape(band.label) + " →",
             showarrow=False,
             xanchor="left",
             font={"color": band.colour, "size": 11},
@@ -574,7 +579,7 @@ def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = Fal
             customdata=events[["id"]].to_numpy(),
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
-            text=events["title"].astype("str").map(short_title).map(html.escape)
+            text=events["title"].astype("str").map(short_title).map(_escape)
             if labelled
             else None,
             mode="markers+text" if labelled else "markers",
