@@ -190,7 +190,7 @@ def tables(request, store):
         # (the queries join instead), events without `start_s` (converted in the query),
         # and no known longest span.
         t = Q.duckdb_tables(store)
-        plain = t.places.drop("event_ordinal", *MARKER_COLUMNS)
+        plain = t.places.drop("event_ordinal", "place_coarse", "time_coarse", *MARKER_COLUMNS)
         return Q.Tables(t.events.drop("start_s"), plain, t.links)
     return Q.load_into(request.getfixturevalue("postgres"), store)
 

@@ -310,3 +310,22 @@ def test_losing_the_rename_opens_the_winners_copy(tmp_path):
     assert racing.raced
     assert store.counts["events"] == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k1"]
+
+
+def test_places_carry_uncertainty_flags(tmp_path):
+    model = _model(5)
+    hours = pd.to_timedelta([0, 0, 23, 24, 0], "h")
+    model.events["time_precision"] = ["minute", "day", "range", "range", "month"]
+    model.events["latest"] = model.events["earliest"] + hours
+    model.places = pd.DataFrame(
+        {
+            "event_id": ["e0", "e1", "e2", "e3", "e4"],
+            "lat": 1.0,
+            "lon": 1.0,
+            "geo_precision": ["site", "town", "near", "region", "country"],
+        }
+    )
+    places = S.save_store("k1", model, root=tmp_path).frame("places").set_index("event_id")
+    # A range under a day wide is not "known only to a day"; a day-wide one is.
+    assert places["time_coarse"].sort_index().tolist() == [0, 1, 0, 1, 1]
+    assert places["place_coarse"].sort_index().tolist() == [0, 0, 0, 1, 1]

@@ -33,7 +33,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from timeline.store import MARKER_COLUMNS, Store
+from timeline.store import COARSE_PLACE, COARSE_TIME, MARKER_COLUMNS, Store
 
 #: Columns a list or a figure of events needs; `columns=None` returns every column.
 LIST_COLUMNS = (
@@ -72,12 +72,6 @@ BIN_WIDTHS = tuple(
         "365D",
     )
 )
-
-#: Places known no better than these count as "placed only to a region or country".
-COARSE_PLACE = ("region", "country")
-#: Times known no better than these count as "known only to a day or coarser"; so does a
-#: range (happened some time between two times) at least a day wide.
-COARSE_TIME = ("day", "week", "month", "year")
 
 _TS = "datetime64[us, UTC]"
 
@@ -368,15 +362,21 @@ def _placed(t, lo, hi, cell_deg, bbox, claim_statuses, categories) -> ir.Table:
     if bbox is not None:
         west, south, east, north = bbox
         m = m.filter(m.lat >= south, m.lat <= north, m.lon >= west, m.lon <= east)
-    coarse_time = m.time_precision.isin(COARSE_TIME) | (
-        (m.time_precision == "range") & (m.latest >= m.earliest + ibis.interval(days=1))
-    )
+    if {"place_coarse", "time_coarse"} <= set(m.columns):
+        # Flags the store worked out once: testing them here cost as much as the counting.
+        place_coarse, time_coarse = m.place_coarse.cast("int64"), m.time_coarse.cast("int64")
+    else:
+        coarse_time = m.time_precision.isin(COARSE_TIME) | (
+            (m.time_precision == "range") & (m.latest >= m.earliest + ibis.interval(days=1))
+        )
+        place_coarse = m.geo_precision.isin(COARSE_PLACE).ifelse(1, 0)
+        time_coarse = coarse_time.ifelse(1, 0)
     return m.select(
         cell_y=_cell_index(m.lat, cell_deg),
         cell_x=_cell_index(m.lon, cell_deg),
         category=m.category,
-        place_coarse=m.geo_precision.isin(COARSE_PLACE).ifelse(1, 0),
-        time_coarse=coarse_time.ifelse(1, 0),
+        place_coarse=place_coarse,
+        time_coarse=time_coarse,
     )
 
 

@@ -292,6 +292,12 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
 #: events. The place's `event_ordinal` is its event's `ordinal`.
 MARKER_COLUMNS = ("earliest", "latest", "start", "category", "claim_status", "time_precision")
 
+#: Places known no better than these count as "placed only to a region or country".
+COARSE_PLACE = ("region", "country")
+#: Times known no better than these count as "known only to a day or coarser"; so does a
+#: range (happened some time between two times) at least a day wide.
+COARSE_TIME = ("day", "week", "month", "year")
+
 
 def _markers(events: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Places with their event's window columns, in the events' order (by `earliest`).
@@ -308,7 +314,16 @@ def _markers(events: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
         places, position = places.iloc[order], position[order]
     own = events[list(MARKER_COLUMNS)].take(position).reset_index(drop=True)
     places = places.reset_index(drop=True)
-    return pd.concat([places, own], axis=1).assign(event_ordinal=position.astype("int64"))
+    # Uncertainty in aggregate, as 0/1 per marker: the map's cells sum them.
+    time_coarse = own["time_precision"].isin(COARSE_TIME) | (
+        (own["time_precision"] == "range")
+        & (own["latest"] >= own["earliest"] + pd.Timedelta(days=1))
+    )
+    return pd.concat([places, own], axis=1).assign(
+        event_ordinal=position.astype("int64"),
+        place_coarse=places["geo_precision"].isin(COARSE_PLACE).astype("int8"),
+        time_coarse=time_coarse.astype("int8"),
+    )
 
 
 def _coerce(values: pd.Series, dtype: str) -> pd.Series:
