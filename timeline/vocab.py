@@ -15,12 +15,10 @@ from geodata import PLACE_PRECISIONS
 
 __all__ = [
     "CLAIM_STATUSES",
-    "COLUMNS",
     "PARTS_OF_DAY",
     "PLACE_PRECISIONS",
     "PLACE_RADIUS_KM",
     "RELATIONS",
-    "REQUIRED_COLUMNS",
     "TIME_PRECISIONS",
     "Category",
     "ClaimStatus",
@@ -100,32 +98,6 @@ RELATIONS: dict[str, str] = {
     "alleged_breach_of": "allegedly breaches",
 }
 
-#: Every column of the curated table, in the order a curator sees them. The README
-#: describes each one (a test checks that).
-COLUMNS: tuple[str, ...] = (
-    "id",
-    "title",
-    "summary",
-    "start",
-    "end",
-    "time_precision",
-    "time_note",
-    "places",
-    "countries",
-    "place_precision",
-    "lat",
-    "lon",
-    "category",
-    "actors",
-    "reported_by",
-    "claim_status",
-    "quote",
-    "source_file",
-    "further_sources",
-    "related",
-    "notes",
-)
-REQUIRED_COLUMNS: tuple[str, ...] = ("id", "title", "start", "time_precision", "category")
 
 #: Separator of list cells (places, countries, actors, ...).
 LIST_SEPARATOR = ";"
