@@ -19,17 +19,27 @@ import streamlit as st
 from timeline import describe
 from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
 from timeline.card import article_html, card_html
-from timeline.figures import MAP_HEIGHT, Highlights, fit_view, map_figure, timeline_figure
+from timeline.dense import cells_figure, histogram_figure, parse_pick
+from timeline.engine import DETAIL_LIMIT, PICK_LIMIT, Engine, open_engine, table_key, upload_key
+from timeline.figures import (
+    MAP_HEIGHT,
+    Highlights,
+    fit_view,
+    map_figure,
+    timeline_figure,
+    view_range,
+)
 from timeline.layout import PAGE_SCRIPT, PAGE_STYLE, count_line, problems_view
 from timeline.legend import legend_html
 from timeline.overlay import overlay_html, overlay_spec
 from timeline.slider import fits_datetime_slider, stop_label, window_stops
 from timeline.spots import events_at_spot
 from timeline.state import ViewState, parse_query, to_query
+from timeline.store import open_store
 from timeline.story import story_for_table
-from timeline.table import open_table, parse_events, resolve_table, story_geocoder
+from timeline.table import parse_events, resolve_table, story_geocoder
 from timeline.vocab import CLAIM_STATUSES
-from timeline.window import events_in_window, neighbour_event, shift_window, window_around
+from timeline.window import shift_window, window_around
 
 # The seed story beside this script, wherever the app is started from: a story folder, or any
 # supported file (TIMELINE_MAP_TABLE=path/to/acled.csv).
@@ -42,23 +52,51 @@ SPEEDS = {
     "1 day per second": 24,
 }
 TICK_SECONDS = 1.0
+#: Events listed per page of a map cell.
+CELL_PAGE = 15
+#: "Not on the map" lists at most this many buttons (the rest are counted).
+UNPLACED_SHOWN = 50
 
 st.set_page_config(page_title="Timeline map", layout="wide")
 
 
-@st.cache_resource(show_spinner="Reading, placing and checking the events…")
-def load(path: str, stamp: float, online: bool):
-    """Shared by every session and rerun; `stamp` makes an edited table load again."""
-    table = open_table(path, online=online)
+@st.cache_resource(show_spinner="Opening the stored table…")
+def load(path: str, stamp: float, online: bool) -> tuple[Engine, object]:
+    """Shared by every session and rerun; `stamp` makes an edited table load again. The
+    engine opens the table's store (read and stored first if need be: see `build`)."""
+    engine = open_engine(path, online=online)
     table_path, _ = resolve_table(path)
-    return table, story_for_table(table_path, table.events)
+    return engine, story_for_table(table_path, engine.story_events())
 
 
 @st.cache_resource(show_spinner="Reading, placing and checking the uploaded file…", max_entries=8)
 def load_upload(name: str, digest: str, online: bool, _data: bytes):
     """An uploaded file, keyed by its content; it has no folder, so no source files."""
     table = parse_events(_data, file=name, fmt=None, geocoder=story_geocoder(online=online))
-    return table, story_for_table(Path(name), table.events, beside=False)
+    engine = Engine.from_table(table, key=upload_key(f"{name} online={online}", _data))
+    return engine, story_for_table(Path(name), engine.story_events(), beside=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def key_of(path: str, stamp: float, online: bool) -> str | None:
+    """The table's store key: its files are hashed once per edit, not on every rerun."""
+    return table_key(path, online=online)
+
+
+def build(path: str, stamp: float, online: bool) -> None:
+    """Read and store a table not stored yet, its progress on the page (a million rows take
+    a while once; every later start opens the store in about a second)."""
+    key = key_of(path, stamp, online)
+    if key is None or open_store(key) is not None:
+        return
+    with st.status("Reading the table for the first time…", expanded=True) as status:
+        bar = st.progress(0.0, text="reading the file")
+
+        def report(stage: str, done: int, total: int) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=stage)
+
+        open_engine(path, online=online, progress=report)
+        status.update(label="Stored: later starts open it at once", state="complete")
 
 
 def stamp_of(path: Path) -> float:
@@ -100,22 +138,25 @@ if upload is not None:
     data = upload.getvalue()
     table, story = load_upload(upload.name, hashlib.sha256(data).hexdigest(), online_places, data)
 else:
-    table, story = load(str(TABLE), stamp_of(TABLE), online_places)
-events = table.events
-by_id = events.set_index("id", drop=False)
+    build(str(TABLE), stamp_of(TABLE), online_places)
+    engine, story = load(str(TABLE), stamp_of(TABLE), online_places)
 bounds = (story.whole.start, story.whole.end)
 ss = st.session_state
 
 # --- state from the URL, once per session ------------------------------------------------------
 
 if "window" not in ss:
-    state, notices = parse_query(st.query_params.to_dict(), bounds, bounds, events["id"])
+    asked = st.query_params.get("event")
+    known = [asked] if engine.has(asked) else []  # one lookup, not a million ids
+    state, notices = parse_query(st.query_params.to_dict(), bounds, bounds, known)
     ss.window = (naive(state.window[0]), naive(state.window[1]))
     ss.event = state.event
     ss.notices = notices
     ss.playing = False
     ss.last_tick = 0.0
     ss.fit_nonce = 0
+    ss.cell = None
+    ss.cell_page = 0
 
 
 def window() -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -129,25 +170,39 @@ def set_window(lo: pd.Timestamp, hi: pd.Timestamp) -> None:
 def select(event_id: str | None, *, move: bool = True) -> None:
     """Select an event and, if it is outside the window, move the window to it."""
     ss.event = event_id
-    if event_id in by_id.index and move:
-        set_window(*window_around(by_id.loc[event_id], *window(), bounds))
+    event = engine.event(event_id) if move else None
+    if event is not None:
+        set_window(*window_around(event, *window(), bounds))
 
 
 def on_chart_select(key: str) -> None:
+    """A click on an event selects it; on a map cell lists its events; on a time bin makes
+    the bin the window."""
     points = ss[key].selection.get("points", []) if ss.get(key) else []
     for point in points:
         data = point.get("customdata")
-        event_id = data[0] if isinstance(data, list) else data
-        if event_id in by_id.index:
-            select(event_id, move=False)
+        value = data[0] if isinstance(data, list) else data
+        if engine.has(value):
+            select(value, move=False)
+            return
+        pick = parse_pick(value)
+        if pick is not None and pick[0] == "cell":
+            ss.cell, ss.cell_page = pick[1], 0
+            return
+        if pick is not None and pick[0] == "bin":
+            lo, hi = max(pick[1][0], bounds[0]), min(pick[1][1], bounds[1])
+            if lo < hi:
+                set_window(lo.floor("h"), max(hi.ceil("h"), lo.floor("h") + pd.Timedelta("1h")))
+                ss.cell = None
             return
 
 
 def step(direction: int) -> None:
-    if ss.event in by_id.index:
-        nxt = neighbour_event(shown_events, by_id.loc[ss.event, "start"], direction, ss.event)
+    current = engine.event(ss.event)
+    if current is not None:
+        nxt = engine.neighbour(current["start"], direction, ss.event, claims=claims)
     else:
-        nxt = neighbour_event(shown_events, window()[0] - pd.Timedelta(seconds=1), 1)
+        nxt = engine.neighbour(window()[0] - pd.Timedelta(seconds=1), 1, claims=claims)
     if nxt is not None:
         select(nxt["id"])
 
@@ -171,17 +226,37 @@ only_confirmed = st.sidebar.checkbox(
     value=False,
     help=" ".join(f"{s.label}: {s.description}." for s in CLAIM_STATUSES.values()),
 )
-shown_events = events[events["claim_status"] == "confirmed"] if only_confirmed else events
+claims = frozenset({"confirmed"}) if only_confirmed else None
 
-titles = dict(zip(events["id"], events["title"], strict=True))
-anchor_id = st.sidebar.selectbox(
-    "Anchor event for relative time",
-    options=list(titles),
-    index=list(titles).index(story.anchor) if story.anchor in titles else 0,
-    format_func=lambda i: titles[i],
-)
+
+def anchor_picker() -> str | None:
+    """Every event to choose from in a small table; a search of the titles in a large one
+    (a select box of a million titles would send megabytes on every rerun)."""
+    if engine.total <= PICK_LIMIT:
+        titles = engine.all_titles()
+        return st.sidebar.selectbox(
+            "Anchor event for relative time",
+            options=list(titles),
+            index=list(titles).index(story.anchor) if story.anchor in titles else 0,
+            format_func=lambda i: titles[i],
+        )
+    text = st.sidebar.text_input("Find the anchor event", key="anchor_search",
+                                 placeholder="a word of its title").strip()  # fmt: skip
+    if ss.get("anchor_hits_for") != text:  # searched once per text, not on every rerun
+        ss.anchor_hits_for = text
+        hits = engine.search(text, limit=20) if text else None
+        ss.anchor_hits = {} if hits is None else dict(zip(hits["id"], hits["title"], strict=True))
+    titles = {**(engine.titles([story.anchor]) if story.anchor else {}), **ss.anchor_hits}
+    if not titles:
+        return None
+    return st.sidebar.selectbox(
+        "Anchor event for relative time", options=list(titles), format_func=lambda i: titles[i]
+    )
+
+
+anchor_id = anchor_picker()
 relative_axis = st.sidebar.toggle("Timeline: time relative to the anchor", value=False)
-anchor = by_id.loc[anchor_id] if anchor_id in by_id.index else None
+anchor = engine.event(anchor_id)
 
 story_ids: tuple[str, ...] = ()
 if story.narratives:
@@ -190,7 +265,7 @@ if story.narratives:
         narrative = st.sidebar.selectbox(
             "Narrative", story.narratives, format_func=lambda n: n.title
         )
-        story_ids = tuple(i for i in narrative.event_ids if i in by_id.index)
+        story_ids = engine.known(narrative.event_ids)
         # A story starts at its first step, not at "step 0".
         if story_ids and ss.get("story_started") != narrative.id:
             ss.story_started = narrative.id
@@ -210,11 +285,11 @@ basemap = st.sidebar.radio(
 
 def show_problems() -> None:
     st.caption("As `python -m timeline validate` reports them; rows marked kept are loaded.")
-    st.dataframe(problems_view(table.problems), hide_index=True)
+    st.dataframe(problems_view(engine.problems), hide_index=True)
 
 
-if len(table.problems):
-    with st.sidebar.expander(f"{len(table.problems)} problems in the table", expanded=False):
+if len(engine.problems):
+    with st.sidebar.expander(f"{len(engine.problems)} problems in the table", expanded=False):
         show_problems()
 
 # --- header ----------------------------------------------------------------------------------
@@ -236,7 +311,7 @@ if len(story.problems):
         else f"The story file has {len(story.problems)} problems; what could not be used is "
         "left out (see the sidebar)."
     )
-if events.empty:
+if engine.total == 0:
     st.error("The table has no event that could be loaded. See the problems in the sidebar.")
     st.stop()
 
@@ -317,34 +392,51 @@ def view() -> None:
             st.rerun()
 
     lo, hi = window()
-    visible = events_in_window(shown_events, lo, hi)
-    placed = table.places[table.places["event_id"].isin(visible["id"])]
-    selected = ss.event if ss.event in by_id.index else None
+    in_window = engine.count(lo, hi, claims=claims)
+    # Past the detail limit the views draw what the engine counts, not each event.
+    dense = in_window > DETAIL_LIMIT
+    if dense:
+        visible, placed = None, None
+        on_map = engine.count_placed(lo, hi, claims=claims)
+    else:
+        visible = engine.window(lo, hi, claims=claims)
+        placed = engine.places_of(visible)
+        on_map = placed["event_id"].nunique()
+        ss.cell = None
+    selected = ss.event if engine.has(ss.event) else None
     highlights = Highlights(
         selected=selected,
         story=story_ids,
         bands=story.bands,
         anchor=anchor if relative_axis else None,
-        links=table.links,
+        links=engine.links,
     )
-    hidden = len(events_in_window(events, lo, hi)) - len(visible) if only_confirmed else 0
+    hidden = engine.count(lo, hi) - in_window if only_confirmed else 0
     count, problems = st.columns([5, 1.3], vertical_alignment="center")
     count.markdown(
         count_line(
-            in_window=len(visible),
-            total=len(events),
-            on_map=placed["event_id"].nunique(),
-            not_loaded=table.rows_not_loaded,
+            in_window=in_window,
+            total=engine.total,
+            on_map=on_map,
+            not_loaded=engine.rows_not_loaded,
             hidden=hidden,
         )
     )
-    if len(table.problems):
-        with problems.popover(f"{len(table.problems)} problems", width="stretch"):
+    if len(engine.problems):
+        with problems.popover(f"{len(engine.problems)} problems", width="stretch"):
             show_problems()
 
     left, right = st.columns([3, 2])
     with left:
-        figure = map_figure(visible, placed, highlights, basemap, categories=story.categories)
+        if dense:
+            cells = engine.cells(lo, hi, claims=claims)
+            figure = cells_figure(cells, basemap, categories=story.categories)
+            marks = cells.assign(event_id="", name="", order=0)
+            credits = {BASEMAPS[basemap].attribution, *engine.credits}
+        else:
+            figure = map_figure(visible, placed, highlights, basemap, categories=story.categories)
+            marks = placed
+            credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
         st.plotly_chart(
             figure,
             key="map",
@@ -356,13 +448,12 @@ def view() -> None:
         # a click that only selects changes neither, so the reader's zoom stays.
         fit_key = hashlib.sha1(figure.to_json().encode()).hexdigest()[:16] + f"-{ss.fit_nonce}"
         spec = overlay_spec(
-            placed, fit_key=fit_key, selected=selected, story=story_ids,
+            marks, fit_key=fit_key, selected=selected, story=story_ids,
             online=BASEMAPS[basemap].online,
         )  # fmt: skip
         st.html(overlay_html(spec), unsafe_allow_javascript=True)
         fit, credit = st.columns([1, 3], vertical_alignment="center")
         fit.button("Fit to window", key="fit", icon=":material/fit_screen:", on_click=fit_to_window)
-        credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
         credit.caption("Base map and places: " + "; ".join(sorted(credits)))
     with right:
         if story_ids:
@@ -373,69 +464,112 @@ def view() -> None:
             b.button("Step", key="story-next", icon=":material/arrow_forward:",
                      on_click=story_step, args=(1,), width="stretch")  # fmt: skip
             c.markdown(f"Story step **{here} of {len(story_ids)}**")
-        box = MAP_HEIGHT - (60 if story_ids else 0) if selected else "content"
+        listing = dense and ss.cell is not None
+        box = MAP_HEIGHT - (60 if story_ids else 0) if selected or listing else "content"
         with st.container(height=box, border=True):
-            render_card(selected, placed)
+            if selected or not listing:
+                render_card(selected, placed)
+            if listing:
+                render_cell(cells, lo, hi)
 
     window_controls()
+    view = view_range((lo, hi), bounds)
+    if dense or engine.count(*view, claims=claims) > DETAIL_LIMIT:
+        timeline = histogram_figure(
+            engine.bins(*view, claims=claims), (lo, hi), view, categories=story.categories
+        )
+    else:
+        timeline = timeline_figure(
+            engine.window(*view, claims=claims), (lo, hi), bounds, highlights,
+            categories=story.categories, height=340,
+        )  # fmt: skip
     st.plotly_chart(
-        timeline_figure(
-            shown_events, (lo, hi), bounds, highlights, categories=story.categories, height=340
-        ),
+        timeline,
         key="timeline",
         on_select=lambda: on_chart_select("timeline"),
         selection_mode="points",
         config={"displaylogo": False},
     )
-    unplaced = visible[~visible["id"].isin(table.places["event_id"])]
-    if len(unplaced):
+    unplaced = None if dense else visible[~visible["id"].isin(placed["event_id"])]
+    if unplaced is not None and len(unplaced):
         with st.container(horizontal=True):
             st.markdown("**Not on the map:**")
-            for event_id, title in zip(unplaced["id"], unplaced["title"], strict=True):
+            shown = unplaced.iloc[:UNPLACED_SHOWN]
+            for event_id, title in zip(shown["id"], shown["title"], strict=True):
                 st.button(
                     plain(title), key=f"unplaced-{event_id}", on_click=select, args=(event_id,)
                 )
+            if len(unplaced) > UNPLACED_SHOWN:
+                st.caption(f"and {len(unplaced) - UNPLACED_SHOWN:,} more")
     with st.expander("Legend", expanded=False):
         st.html(legend_html(story.categories, story.bands))
     sync_url(selected)
 
 
-def render_card(selected: str | None, placed: pd.DataFrame) -> None:
+def render_cell(cells: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> None:
+    """The events of the clicked map cell, a page at a time, each a button to its card."""
+    y, x = ss.cell
+    here = cells[(cells["cell_y"] == y) & (cells["cell_x"] == x)]
+    total = int(here["cell_count"].iloc[0]) if len(here) else 0
+    if not total:
+        st.info("No event of this window is in the cell clicked; click another.")
+        return
+    pages = -(-total // CELL_PAGE)
+    page = min(ss.cell_page, pages - 1)
+    rows = engine.cell_events(lo, hi, (y, x), claims=claims, limit=CELL_PAGE,
+                              offset=page * CELL_PAGE)  # fmt: skip
+    st.markdown(f"**{total:,} events in this cell** · page {page + 1} of {pages:,}")
+    for r in rows.itertuples(index=False):
+        when = r.start.strftime("%d %b %Y") if pd.notna(r.start) else ""
+        st.button(plain(f"{when} · {r.title}"), key=f"cell-{r.id}", on_click=select,
+                  kwargs={"event_id": r.id, "move": False}, width="stretch")  # fmt: skip
+    prev, nxt, close = st.columns(3)
+    prev.button("Earlier", key="cell-prev", disabled=page == 0,
+                on_click=lambda: ss.update(cell_page=page - 1))  # fmt: skip
+    nxt.button("Later", key="cell-next", disabled=page >= pages - 1,
+               on_click=lambda: ss.update(cell_page=page + 1))  # fmt: skip
+    close.button("Close", key="cell-close", on_click=lambda: ss.update(cell=None, event=None))
+
+
+def render_card(selected: str | None, placed: pd.DataFrame | None) -> None:
     if selected is None:
         st.info(
             "Click a marker on the map or an event on the timeline to read what happened, "
             "where, when, how sure we are, and the sentence of the source that says so."
         )
         return
-    event = by_id.loc[selected]
-    places = table.places[table.places["event_id"] == selected]
+    event = engine.event(selected)
+    places = engine.event_places(selected)
     relative = None
     if anchor is not None and anchor_id != selected:
         relative = f"{describe.relative_to(event, anchor)} from the start of: {anchor['title']}"
     st.html(card_html(event, places, relative, categories=story.categories))
-    text = table.sources.get(event["source_file"])
+    text = engine.sources.get(event["source_file"])
     if text is not None:
         with st.expander(f"Read the source, the sentence highlighted: {event['source_file']}"):
             st.html(article_html(text, event["quote"]), unsafe_allow_javascript=True)
     # Markers this close overlap at the fitted zoom: list them, so each is one more click.
-    _, zoom = fit_view(placed, width=400, height=400)
-    near = events_at_spot(placed, selected, zoom)
+    near = []
+    if placed is not None:
+        _, zoom = fit_view(placed, width=400, height=400)
+        near = events_at_spot(placed, selected, zoom)
+    related = engine.event_links(selected)
+    others = [t if s == selected else s for s, t in zip(related["source_id"], related["target_id"],
+                                                         strict=True)]  # fmt: skip
+    titles = engine.titles([*near, *others])
     if near:
         st.markdown(f"**At this spot** ({len(near)} more)")
         for other in near:
             st.button(plain(titles[other]), key=f"spot-{other}", on_click=select, args=(other,))
-    related = table.links[
-        (table.links["source_id"] == selected) | (table.links["target_id"] == selected)
-    ]
     if len(related):
         st.markdown("**Linked events**")
     for link in related.itertuples(index=False):
         other = link.target_id if link.source_id == selected else link.source_id
         verb = link.relation.replace("_", " ")
         label = (
-            f"{verb} → {titles[other]}"
+            f"{verb} → {titles.get(other, other)}"
             if link.source_id == selected
-            else (f"← {titles[other]} ({verb} this)")
+            else (f"← {titles.get(other, other)} ({verb} this)")
         )
         st.button(
             plain(label),

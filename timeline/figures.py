@@ -400,7 +400,7 @@ def timeline_figure(
     as the window moves); other categories of the events are added after them.
     """
     fig = go.Figure()
-    events = events_in_window(events, *_view_range(window, bounds))
+    events = events_in_window(events, *view_range(window, bounds))
     events = events.assign(category=categories_of(events))
     styles = _styles(events, categories)
     rows = list(styles)
@@ -426,7 +426,7 @@ def timeline_figure(
         showgrid=True,
         zeroline=False,
     )
-    _x_axis(fig, _view_range(window, bounds), highlights.anchor, x)
+    _x_axis(fig, view_range(window, bounds), highlights.anchor, x)
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
@@ -461,7 +461,7 @@ def _add_bands(fig, bands: tuple[Band, ...], bounds, x, n_rows: int) -> None:
         )
 
 
-def _view_range(
+def view_range(
     window: tuple[pd.Timestamp, pd.Timestamp], bounds: tuple[pd.Timestamp, pd.Timestamp]
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The window with a fifth of its width of context on each side, inside the story."""
@@ -579,9 +579,7 @@ def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = Fal
             customdata=events[["id"]].to_numpy(),
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
-            text=events["title"].astype("str").map(short_title).map(_escape)
-            if labelled
-            else None,
+            text=events["title"].astype("str").map(short_title).map(_escape) if labelled else None,
             mode="markers+text" if labelled else "markers",
             textposition="middle right",
             textfont={"size": 11, "color": "#333333"},

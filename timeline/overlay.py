@@ -56,6 +56,7 @@ def overlay_spec(
         if i in first.index
     ]
     names = placed.drop_duplicates(["name"])[["name", "lon", "lat"]]
+    names = names[names["name"].astype("str") != ""]  # map cells have no name
     labels = [
         {"text": str(r.name), "lon": float(r.lon), "lat": float(r.lat)}
         for r in names.itertuples(index=False)

@@ -33,7 +33,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from timeline.store import COARSE_PLACE, COARSE_TIME, MARKER_COLUMNS, Store
+from timeline.store import COARSE_PLACE, COARSE_TIME, MARKER_COLUMNS, PLACE_COLUMNS, Store
 
 #: Columns a list or a figure of events needs; `columns=None` returns every column.
 LIST_COLUMNS = (
@@ -393,6 +393,87 @@ def _markers(t: Tables) -> ir.Table:
 
 def _cell_index(degrees: ir.FloatingValue, cell_deg: float) -> ir.IntegerValue:
     return (degrees / cell_deg).floor().cast("int64")
+
+
+def places_in_window(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+    columns: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """The places of the events `events_in_window` returns, in the events' order, then each
+    event's own order. `columns` defaults to the place's own (the model's), not its copies of
+    the event's columns, so a caller can merge them with the events without clashes."""
+    m = _in_window(_markers(t), t.max_span, lo, hi, claim_statuses, categories)
+    if columns is None:
+        columns = [c for c in PLACE_COLUMNS if c in m.columns]
+    return _run(m.order_by("event_ordinal", "order").select(*columns))
+
+
+def count_placed_in_window(
+    t: Tables,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    claim_statuses: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> int:
+    """How many events of the window have at least one place (the map's honest count)."""
+    m = _in_window(_markers(t), t.max_span, lo, hi, claim_statuses, categories)
+    return _scalar(m.event_ordinal.nunique())
+
+
+def place_extent(t: Tables) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every place of the table, or None with no place."""
+    p = t.places
+    row = _run(p.aggregate(west=p.lon.min(), south=p.lat.min(), east=p.lon.max(),
+                           north=p.lat.max()))  # fmt: skip
+    if row.empty or row.isna().any(axis=None):
+        return None
+    return tuple(float(row[c].iloc[0]) for c in ("west", "south", "east", "north"))
+
+
+def neighbour_event(
+    t: Tables,
+    when: pd.Timestamp,
+    direction: int,
+    after_id: str = "",
+    *,
+    claim_statuses: Collection[str] | None = None,
+    columns: Collection[str] | None = LIST_COLUMNS,
+) -> pd.Series | None:
+    """The next (direction=1) or previous (-1) event in (start, id) order from (when,
+    after_id), as `timeline.window.neighbour_event` steps through a frame; None at an end."""
+    e = t.events
+    when = _utc(when)
+    start = e.start.fill_null(e.earliest)
+    if direction > 0:
+        keep = (start > when) | ((start == when) & (e.id > after_id))
+        order = [start, e.id]
+    else:
+        keep = (start < when) | ((start == when) & (e.id < after_id))
+        order = [start.desc(), e.id.desc()]
+    keep = [keep]
+    if claim_statuses is not None:
+        keep.append(_isin(e.claim_status, claim_statuses))
+    found = e.filter(*keep).order_by(order).limit(1)
+    if columns is not None:
+        found = found.select(*columns)
+    found = _run(found)
+    return None if found.empty else found.iloc[0]
+
+
+def titles_of(t: Tables, ids: Collection[str]) -> dict[str, str]:
+    """Title by id for a few ids (a card's linked events); unknown ids are left out."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    e = t.events
+    found = _run(e.filter(e.id.isin(ids)).select("id", "title"))
+    return dict(zip(found["id"], found["title"], strict=True))
 
 
 # --- single events and search ----------------------------------------------------------------

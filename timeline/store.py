@@ -9,6 +9,7 @@ milliseconds, so a restart or a second session never re-parses. The folder of on
                   links.parquet
                   problems.parquet
                   ids.parquet       id -> ordinal, sorted by id, for lookups by id
+                  sources.json      the text of each source file the events cite, by name
                   manifest.json     counts, source file names, format, time range, ...
 
 `store_key(paths, format=...)` hashes the bytes of every source file together with
@@ -43,7 +44,7 @@ from timeline.errors import TimelineError
 
 #: Bump when the stored layout or the meaning of a column changes: old folders are then
 #: ignored (a new key), never misread.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
 
@@ -54,6 +55,7 @@ ROW_GROUP_SIZE = 65_536
 
 TABLES = ("events", "places", "links", "problems", "ids")
 _MANIFEST = "manifest.json"
+_SOURCES = "sources.json"
 
 _TS = "datetime64[us, UTC]"
 
@@ -98,6 +100,7 @@ PLACE_COLUMNS: dict[str, tuple[str, bool]] = {
     "lat": ("float64", True),
     "lon": ("float64", True),
     "geo_precision": ("str", False),
+    "geo_precision_source": ("str", False),
     "source": ("str", False),
     "credit": ("str", False),
     "timezone": ("str", False),
@@ -168,6 +171,14 @@ class Store:
     @property
     def counts(self) -> dict[str, int]:
         return dict(self.manifest["counts"])
+
+    def sources(self) -> dict[str, str]:
+        """The source texts the model's quotes were checked against (for the app's article
+        view), by the name its events cite; empty for a model that had none."""
+        try:
+            return dict(json.loads((self.path / _SOURCES).read_text("utf-8")))
+        except (OSError, ValueError):
+            return {}
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -384,9 +395,12 @@ def save_store(
     try:
         for name, frame in frames.items():
             _write(frame, temp / f"{name}.parquet")
-        (temp / _MANIFEST).write_text(
-            json.dumps(_manifest(key, frames, sources, format), indent=1, sort_keys=True)
-        )
+        # A model's source texts (an `EventTable` has them): the card's article view reads them.
+        texts = getattr(model, "sources", None) or {}
+        (temp / _SOURCES).write_text(json.dumps(dict(texts), ensure_ascii=False), "utf-8")
+        manifest = _manifest(key, frames, sources, format)
+        manifest["rows_in"] = int(getattr(model, "rows_in", 0) or 0)
+        (temp / _MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
         # On disk before the rename makes the folder visible: a crash must not leave a
         # complete-looking store of empty files.
         for path in temp.iterdir():
