@@ -182,10 +182,10 @@ def on_chart_select(key: str) -> None:
     for point in points:
         data = point.get("customdata")
         value = data[0] if isinstance(data, list) else data
-        if engine.has(value):
+        pick = parse_pick(value)  # the dense views' cells and bins
+        if pick is None and engine.has(value):
             select(value, move=False)
             return
-        pick = parse_pick(value)
         if pick is not None and pick[0] == "cell":
             ss.cell, ss.cell_page = pick[1], 0
             return

@@ -39,23 +39,28 @@ def cells_figure(
     fig = go.Figure()
     if not cells.empty:
         per = _per_cell(cells, styles)
-        for category, group in per.groupby("top", sort=False):
-            fig.add_trace(
-                go.Scattermap(
-                    lat=group["lat"],
-                    lon=group["lon"],
-                    mode="markers",
-                    marker={
-                        "size": group["size"],
-                        "color": styles[category].colour,
-                        "opacity": group["opacity"],
-                    },
-                    customdata=group[["pick"]].to_numpy(),
-                    text=group["hover"],
-                    hovertemplate="%{text}<extra></extra>",
-                    name=_escape(styles[category].label),
-                )
+        # One trace, a colour per disc: a trace per category cost more than the counting.
+        fig.add_trace(
+            go.Scattermap(
+                lat=per["lat"].to_numpy(),
+                lon=per["lon"].to_numpy(),
+                mode="markers",
+                marker={
+                    "size": per["size"].to_numpy(),
+                    # Category numbers through a stepped scale: plotly checks a list of
+                    # colour names one by one, an array of numbers at once.
+                    "color": per["colour"].to_numpy(),
+                    "colorscale": _steps([v.colour for v in styles.values()]),
+                    "cmin": -0.5,
+                    "cmax": len(styles) - 0.5,
+                    "opacity": per["opacity"].to_numpy(),
+                },
+                customdata=per[["pick"]].to_numpy(),
+                text=per["hover"].tolist(),
+                hovertemplate="%{text}<extra></extra>",
+                name="cells",
             )
+        )
     fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", hoverinfo="skip", name="map"))
     apply_basemap(fig, basemap)
     centre, zoom = fit_view(cells)
@@ -70,21 +75,27 @@ def cells_figure(
 
 
 def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFrame:
-    """One row per cell: its centre, size, opacity, commonest category, hover and pick."""
+    """One row per cell: its centre, size, opacity, commonest category's colour, hover, pick."""
     keys = ["cell_y", "cell_x"]
     ranked = cells.sort_values([*keys, "count"], ascending=[True, True, False])
-    per = ranked.drop_duplicates(keys).rename(columns={"category": "top"}).reset_index(drop=True)
-    share = ranked.assign(
-        part=ranked["category"].map(lambda c: _escape(styles[c].label))
-        + " "
-        + (100 * ranked["count"] / ranked["cell_count"]).round().astype("int64").astype("str")
-        + "%"
-    )
-    mix = share.groupby(keys, sort=True)["part"].agg(lambda parts: ", ".join(parts[:4]))
-    per = per.merge(mix.rename("mix").reset_index(), on=keys, how="left")
+    per = ranked.drop_duplicates(keys).reset_index(drop=True)
+    # The mix, category by category in the legend's order, as columns added up (no loop per
+    # cell): "Battles 40% · Protests 35% · ...".
+    wide = cells.set_index([*keys, "category"])["count"].unstack("category", fill_value=0)
+    wide = wide.reindex(pd.MultiIndex.from_frame(per[keys]), fill_value=0)
+    total = per["cell_count"].to_numpy()
+    mix = pd.Series("", index=per.index, dtype="str")
+    for category in [c for c in styles if c in wide.columns]:
+        share = np.round(100 * wide[category].to_numpy() / total).astype("int64")
+        part = np.where(
+            share > 0, f"{_escape(styles[category].label)} " + share.astype(str) + "%", ""
+        )
+        mix = mix.str.cat(pd.Series(part, index=per.index), sep="<br>")
+    per["mix"] = mix.str.replace(r"^(<br>)+|(?<=<br>)(<br>)+|(<br>)+$", "", regex=True)
     scale = np.sqrt(per["cell_count"] / per["cell_count"].max())
     per["size"] = CELL_SIZES[0] + (CELL_SIZES[1] - CELL_SIZES[0]) * scale
     per["opacity"] = 0.85 - 0.45 * per["place_coarse_share"]
+    per["colour"] = per["category"].map({k: i for i, k in enumerate(styles)}).astype("int64")
     per["hover"] = (
         "<b>"
         + per["cell_count"].map("{:,} events".format)
@@ -98,6 +109,15 @@ def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFra
     )
     per["pick"] = "cell|" + per["cell_y"].astype("str") + "|" + per["cell_x"].astype("str")
     return per
+
+
+def _steps(colours: list[str]) -> list[list]:
+    """A colour scale that gives number i (of n, scaled over -0.5..n-0.5) colour i flat."""
+    n = max(len(colours), 1)
+    scale = []
+    for i, colour in enumerate(colours):
+        scale += [[i / n, colour], [(i + 1) / n, colour]]
+    return scale or [[0, "#888888"], [1, "#888888"]]
 
 
 def _percent(share: pd.Series) -> pd.Series:
@@ -134,9 +154,9 @@ def histogram_figure(
             label = _escape(styles[category].label)
             fig.add_trace(
                 go.Bar(
-                    x=group["mid"],
-                    y=group["count"],
-                    width=group["width_ms"],
+                    x=group["mid"].dt.tz_localize(None).to_numpy(),
+                    y=group["count"].to_numpy(),
+                    width=group["width_ms"].to_numpy(),
                     marker={"color": styles[category].colour, "line": {"width": 0}},
                     customdata=group[["pick"]].to_numpy(),
                     hovertemplate=f"{label}: %{{y:,}}<br>%{{x}}<extra></extra>",

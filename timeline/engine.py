@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import queue
+import threading
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
@@ -63,6 +64,9 @@ PICK_LIMIT = 1_000
 SIDE_FILE_LIMIT = 10_000_000
 #: A cell of the aggregated map is about this many pixels across at the table's fitted zoom.
 CELL_PX = 28
+
+#: Events looked up by id that the engine remembers (the oldest is forgotten first).
+DETAILS_KEPT = 512
 
 URL_ENV = "TIMELINE_MAP_IBIS_URL"
 TABLES_ENV = "TIMELINE_MAP_IBIS_TABLES"
@@ -152,6 +156,8 @@ class Engine:
     def __init__(self, store: Store | None, *, tables: Q.Tables | None = None) -> None:
         self.store = store
         self._pool: queue.SimpleQueue[Q.Tables] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._details: dict[str, Q.Detail | None] = {}
         if tables is not None:  # a warehouse: one connection given, no store
             self._pool.put(tables)
         manifest = store.manifest if store is not None else {}
@@ -246,7 +252,7 @@ class Engine:
             return None
         if self.frames is not None:
             return self._by_id.loc[event_id] if event_id in self._by_id.index else None
-        detail = self._query(Q.event_by_id, event_id)
+        detail = self._detail(event_id)
         return None if detail is None else detail.event
 
     def has(self, event_id: str | None) -> bool:
@@ -255,7 +261,7 @@ class Engine:
     def event_places(self, event_id: str) -> pd.DataFrame:
         if self.frames is not None:
             return self.frames.places[self.frames.places["event_id"] == event_id]
-        detail = self._query(Q.event_by_id, event_id)
+        detail = self._detail(event_id)
         places = detail.places if detail is not None else pd.DataFrame(columns=["event_id"])
         return places[[c for c in PLACE_COLUMNS if c in places.columns]]
 
@@ -284,6 +290,19 @@ class Engine:
 
     def search(self, text: str, *, limit: int = 20) -> pd.DataFrame:
         return self._query(Q.search_titles, text, limit=limit)
+
+    def _detail(self, event_id: str) -> Q.Detail | None:
+        """An event with its places and links, remembered: a selected event is asked for on
+        every rerun of every session that shows it, and the table never changes."""
+        with self._lock:
+            if event_id in self._details:
+                return self._details[event_id]
+        detail = self._query(Q.event_by_id, event_id)
+        with self._lock:
+            self._details[event_id] = detail
+            while len(self._details) > DETAILS_KEPT:
+                self._details.pop(next(iter(self._details)))
+        return detail
 
     # --- aggregates ------------------------------------------------------------------------------
 
