@@ -454,7 +454,8 @@ def view() -> None:
         st.html(overlay_html(spec), unsafe_allow_javascript=True)
         fit, credit = st.columns([1, 3], vertical_alignment="center")
         fit.button("Fit to window", key="fit", icon=":material/fit_screen:", on_click=fit_to_window)
-        credit.caption("Base map and places: " + "; ".join(sorted(credits)))
+        # Credits come from data (a story's places.csv): shown as text, never as Markdown.
+        credit.caption("Base map and places: " + plain("; ".join(sorted(credits))))
     with right:
         if story_ids:
             here = story_ids.index(selected) + 1 if selected in story_ids else 1
