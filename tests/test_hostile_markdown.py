@@ -169,11 +169,6 @@ def test_narrative_and_category_labels_are_plain(tmp_path, monkeypatch):
     assert "&lt;img src=&quot;http://example.invalid/b.png&quot;&gt;" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streamlit_app.py joins the places' credits into st.caption as Markdown: a credit "
-    "from a story's places.csv (or our JSON) makes a link or an image under the map",
-)
 def test_a_place_credit_with_a_link_is_a_plain_caption(tmp_path, monkeypatch):
     places = (
         "name,aliases,country,lat,lon,precision,timezone,source,credit,note\n"

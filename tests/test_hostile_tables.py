@@ -92,12 +92,6 @@ def test_nothing_loaded_accounts_for_every_row(tmp_path, case):
     assert_accounted(table)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file refused whole reports a row (not kept) it never counted in rows_in: "
-    "'0 rows in, 0 events loaded, 1 rows not loaded' (header-only: row 2; not UTF-8: the "
-    "bad byte's row)",
-)
 @pytest.mark.parametrize("case", ["header-only", "not-utf8"])
 def test_a_file_refused_whole_accounts_for_its_rows(tmp_path, case):
     table = open_table(write(tmp_path, "events.csv", NOTHING_LOADS[case]), fmt="curated")
@@ -110,7 +104,8 @@ def test_not_utf8_names_the_row_of_the_bad_byte(tmp_path):
     path = write(tmp_path, "events.csv", data)
     run = cli("validate", path)
     assert run.code == 1
-    assert f"{path}:3: is not UTF-8 (byte 0xe9 at row 3)" in run.err, run.err
+    # The whole file is refused, so the location is the file; the words name the row.
+    assert f"{path}: is not UTF-8 (byte 0xe9 at row 3)" in run.err, run.err
 
 
 # --- source files: a NUL in the name, a named pipe ---------------------------------------------
@@ -127,11 +122,6 @@ def test_nul_in_a_source_file_name_gives_no_traceback(tmp_path):
     assert f"{path}:3" in run.err, run.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_cells.decode refuses the whole CSV for one NUL byte: the good rows 2 and 4 are "
-    "lost; a NUL should be a problem on its cell (row 3, source_file)",
-)
 def test_nul_in_a_source_file_name_is_a_problem_of_its_cell_and_the_rest_loads(tmp_path):
     path = write(
         tmp_path,
@@ -240,15 +230,7 @@ LOOK_ALIKES = {
 @pytest.mark.parametrize(
     "case",
     [
-        *[c for c in LOOK_ALIKES if c != "cyrillic-letter"],
-        pytest.param(
-            "cyrillic-letter",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="enrich._id_key folds case, NFKC and invisibles but not look-alike "
-                "letters of another script (Cyrillic р о р for Latin p o p)",
-            ),
-        ),
+        *LOOK_ALIKES,
     ],
 )
 def test_ids_that_differ_only_invisibly_are_reported_and_both_kept(tmp_path, case):
@@ -351,11 +333,6 @@ def test_validate_on_a_folder_of_hostile_tables_never_tracebacks(tmp_path):
 # --- found by the property tests and the app's sweep -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="curated rows_in is len(raw) and leaves out the row read_cells skipped for having "
-    "more cells than the header: '1 rows in, 1 loaded, 1 not loaded'",
-)
 def test_a_row_with_more_cells_than_the_header_is_counted_in(tmp_path):
     path = write(tmp_path, "events.csv", f"{HEADER}\na,A,{T0},,,,,x,y\nb,B,{T1},,,,\n")
     table = open_table(path)
@@ -365,11 +342,6 @@ def test_a_row_with_more_cells_than_the_header_is_counted_in(tmp_path):
     assert_accounted(table)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="timeline/readers/ourjson.py iterates record['links'] and record['places'] "
-    "unchecked: a number there raises TypeError out of the reader (and the app)",
-)
 @pytest.mark.parametrize("key", ["links", "places"])
 def test_our_json_with_links_or_places_not_a_list_is_a_problem_of_its_record(tmp_path, key):
     doc = {
@@ -384,11 +356,6 @@ def test_our_json_with_links_or_places_not_a_list_is_a_problem_of_its_record(tmp
     assert_accounted(table)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a day on 9999-12-31 ends at 10000-01-01T00:00, one microsecond past what "
-    "enrich._to_utc accepts: the row is refused although the README promises years 1 to 9999",
-)
 def test_a_day_on_the_last_day_of_9999_loads(tmp_path):
     path = write(tmp_path, "events.csv", f"{HEADER}\na,A,9999-12-31T00:00+00:00,,,,\n"
                                          "b,B,9999-12-31,,,,\n")  # fmt: skip
@@ -406,11 +373,6 @@ EMPTY_OF_EACH = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a foreign file with a header (or a collection) and no records loads nothing and "
-    "reports nothing: the app says 'see the problems' and there are none",
-)
 def test_a_file_with_no_records_says_so_in_every_format(tmp_path):
     silent = []
     for fmt, (name, source) in EMPTY_OF_EACH.items():
@@ -442,11 +404,6 @@ def test_timelinejs_with_a_number_for_title_text_and_eras_still_loads(tmp_path):
     assert_accounted(table)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="curated._links: when no related cell holds a ':', the target column is float NaN "
-    "and fillna('') warns (Pandas4Warning); pandas 4 will raise there",
-)
 def test_related_cells_without_a_colon_are_reported_without_a_pandas_warning(tmp_path):
     import warnings
 

@@ -97,11 +97,18 @@ def finish(
 # --- ids -------------------------------------------------------------------------------------
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Cyrillic and Greek letters that look like Latin ones, folded to them for the comparison.
+_LOOK_ALIKE = str.maketrans(
+    "аеорсхуіјѕԁһӏАВЕКМНОРСТХУІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcxyijsdhlABEKMHOPCTXYIJSabeiknoptuxABEZHIKMNOPTYX",
+)
 
 
 def _id_key(text: str) -> str:
-    """What a reader would take for the same id: case, Unicode form and invisibles aside."""
-    return unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold().strip()
+    """What a reader would take for the same id: case, Unicode form, invisibles and letters of
+    another script that look the same aside."""
+    folded = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    return folded.translate(_LOOK_ALIKE).casefold().strip()
 
 
 def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, list]:
@@ -397,6 +404,10 @@ def _to_utc(
             rows = (zone == name).to_numpy() & ~nat
             if rows.any():
                 utc[rows] = _localize(events[column][rows], name)
+        if column.endswith("_hi"):
+            # The end of 31 December 9999 is midnight of the year 10000, which the model does
+            # not hold: the last microsecond of 9999 stands for it.
+            utc = np.where(~nat & (utc > _MAX_US) & (utc <= _MAX_US + 86_400 * _US), _MAX_US, utc)
         over = ~nat & ((utc < _MIN_US) | (utc > _MAX_US))
         fail |= over
         utc = np.where(nat | over, np.iinfo("int64").min, utc)

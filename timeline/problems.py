@@ -93,7 +93,8 @@ def format_problem(p: pd.Series) -> str:
     if p["value"]:
         value = p["value"] if len(p["value"]) <= 80 else p["value"][:77] + "..."
         text += f" (got {value!r})"
-    text += "" if p["kept"] else " [row not loaded]"
+    # A problem with no row (a story key, a whole file) says so in its own words.
+    text += "" if p["kept"] or pd.isna(p["row"]) else " [row not loaded]"
     return text
 
 

@@ -122,4 +122,10 @@ def read(data: bytes, *, file: str, fmt: str | None = None, options: ReadOptions
             fmt,
             P.file_problem(file, f"was read as {chosen.label} ({fmt}) but does not fit: {reason}"),
         )
-    return chosen.read(data, file=file, options=options)
+    intake = chosen.read(data, file=file, options=options)
+    if intake.events.empty and intake.problems.empty:
+        # Nothing read and nothing said: the reader found no record at all.
+        intake = Intake.failed(
+            file, fmt, P.file_problem(file, f"has no records ({chosen.label})"), intake.rows_in
+        )
+    return intake

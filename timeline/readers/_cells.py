@@ -36,18 +36,14 @@ def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]
                     file,
                     f"is not UTF-8 (byte 0x{data[exc.start]:02x} at row {row}); nothing was "
                     "loaded. Save it as UTF-8 (in a spreadsheet: CSV UTF-8)",
-                    row=row,
                 )
             ]
     else:
         text = data
     # Excel writes a byte-order mark; it would glue itself to the first column's name.
     text = text.removeprefix(BOM)
-    if "\x00" in text:
-        row = text.count("\n", 0, text.index("\x00")) + 1
-        return None, [
-            P.file_problem(file, f"holds a NUL byte at row {row}: it is not a text table", row=row)
-        ]
+    if text.count("\x00") * 20 > len(text):
+        return None, [P.file_problem(file, "is a binary file (NUL bytes), not a text table")]
     if not text.strip():
         return None, [P.file_problem(file, "the file is empty")]
     return text, []
@@ -152,7 +148,24 @@ def _tidy(
     for column in raw.columns:
         raw[column] = raw[column].fillna("").astype("str").str.strip()
     blank = (raw == "").all(axis=1)
-    return raw[~blank], found
+    raw = raw[~blank]
+    # A NUL byte in a cell (a damaged file): that row is left out and said, the rest load.
+    nul = raw.apply(lambda c: c.str.contains("\x00", regex=False)) if len(raw) else raw
+    if len(raw) and nul.to_numpy().any():
+        bad = nul.any(axis=1)
+        first = nul[bad].idxmax(axis=1)
+        found.append(
+            P.cell_problems(
+                file,
+                first.index,
+                "",
+                "",
+                [f"holds a NUL byte in column {c}: a damaged cell" for c in first],
+                kept=False,
+            ).assign(column=first.to_numpy())
+        )
+        raw = raw[~bad]
+    return raw, found
 
 
 def row_problems(

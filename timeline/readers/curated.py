@@ -26,6 +26,7 @@ from timeline.model import (
 )
 from timeline.readers import Format, ReadOptions
 from timeline.readers._cells import decode, read_cells, row_problems
+from timeline.readers._rowreport import records_in
 from timeline.vocab import LIST_SEPARATOR, PLACE_PRECISIONS, TIME_PRECISIONS
 
 #: Every column of the curated table, in the order a curator sees them.
@@ -149,11 +150,12 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     if raw is None:
         return Intake.failed(file, "curated", P.combine(found))
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    rows_in = records_in(raw, found)
     if missing:
         found.append(
             P.file_problem(file, f"has no column {', '.join(missing)}; nothing was loaded", row=1)
         )
-        return Intake.failed(file, "curated", P.combine(found), rows_in=len(raw))
+        return Intake.failed(file, "curated", P.combine(found), rows_in=rows_in)
     unknown = [c for c in raw.columns if c not in COLUMNS]
     if unknown:
         p = P.file_problem(
@@ -162,7 +164,7 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         p["kept"] = True
         found.append(p)
     if raw.empty:
-        found.append(P.file_problem(file, "has a header but no events", row=2))
+        found.append(P.file_problem(file, "has a header but no events"))
     raw = _unneutralise(raw)
     extra = _extra(raw, unknown, file, found)
     raw = raw.reindex(columns=list(COLUMNS), fill_value="")
@@ -179,7 +181,7 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         problems=P.combine(found),
         file=file,
         format="curated",
-        rows_in=len(raw),
+        rows_in=rows_in,
     )
 
 
@@ -460,7 +462,7 @@ def _links(raw: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     pairs = pairs[pairs.notna() & (pairs != "")].astype("str")
     if pairs.empty:
         return pd.DataFrame(columns=list(INTAKE_LINK_DTYPES))
-    parts = pairs.str.split(":", n=1, expand=True).reindex(columns=[0, 1])
+    parts = pairs.str.split(":", n=1, expand=True).reindex(columns=[0, 1]).astype("str")
     return pd.DataFrame(
         {
             "row": pairs.index.to_numpy(np.int64),

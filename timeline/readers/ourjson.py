@@ -46,15 +46,24 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
             found.append(P.file_problem(file, "record is not an object; skipped", row=number))
             continue
         row = {c: _text(record.get(c)) for c in COLUMNS}
+        for key in ("links", "places"):
+            if record.get(key) is not None and not isinstance(record[key], list):
+                found.append(
+                    P.file_problem(
+                        file, f'"{key}" of record {number} is not a list; left out', row=number
+                    ).assign(column=key, kept=True)
+                )
+        links = record.get("links")
         row["related"] = ";".join(
             f"{link.get('relation', '')}:{link.get('target_id', '')}"
-            for link in record.get("links") or []
+            for link in (links if isinstance(links, list) else [])
             if isinstance(link, dict)
         )
         extra = record.get("extra")
         row["extra"] = json.dumps(extra, ensure_ascii=False) if extra else ""
         cells.append((number, row))
-        for order, place in enumerate(record.get("places") or []):
+        places_given = record.get("places")
+        for order, place in enumerate(places_given if isinstance(places_given, list) else []):
             if isinstance(place, dict):
                 places.append(
                     {"row": number, "event_id": row["id"], "order": order}
