@@ -522,7 +522,7 @@ def render_cell(cells: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> None
     st.markdown(f"**{total:,} events in this cell** · page {page + 1} of {pages:,}")
     for r in rows.itertuples(index=False):
         when = r.start.strftime("%d %b %Y") if pd.notna(r.start) else ""
-        st.button(plain(f"{when} · {r.title}"), key=f"cell-{r.id}", on_click=select,
+        st.button(plain(f"{when} · {r.title}"), key=f"cell-ev-{r.id}", on_click=select,
                   kwargs={"event_id": r.id, "move": False}, width="stretch")  # fmt: skip
     prev, nxt, close = st.columns(3)
     prev.button("Earlier", key="cell-prev", disabled=page == 0,

@@ -238,3 +238,47 @@ def test_a_story_before_1684_slides_over_stops(tmp_path, monkeypatch):
     assert not at.exception
     assert count_line(at).startswith(f"**{N} of {N} events**")
     assert at.query_params["from"] == "1000-01-01T00:00Z"
+
+
+def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, monkeypatch):
+    """Past the detail limit: cells on the map, a stacked histogram, a cell's events paged,
+    each opening its card; the anchor is searched, not listed."""
+    import sys
+
+    from timeline import engine as E
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from synthetic import synthetic_csv
+
+    (tmp_path / "events.csv").write_text(synthetic_csv(2_500))
+    monkeypatch.setenv("TIMELINE_MAP_CACHE_DIR", str(tmp_path / "store"))
+    monkeypatch.setattr(E, "PICK_LIMIT", 100)
+    at = run(env_table=str(tmp_path), monkeypatch=monkeypatch)
+    assert not at.exception
+    assert count_line(at).startswith("**2500 of 2500 events**")
+    cells = figure(at, "map")["data"][0]
+    assert all(c[0].startswith("cell|") for c in cells["customdata"])
+    bars = [t for t in figure(at, "timeline")["data"] if t["type"] == "bar"]
+    assert len(bars) == 6  # one per category, stacked
+    # A click on the busiest cell (as the chart's selection would report it) lists its events.
+    counts = [
+        int(t.split(" events")[0].removeprefix("<b>").replace(",", "")) for t in cells["text"]
+    ]
+    busiest = max(zip(counts, cells["customdata"], strict=True))[1][0]
+    _, y, x = busiest.split("|")
+    at.session_state["cell"] = (int(y), int(x))
+    at.run()
+    listed = [b for b in at.button if b.key and b.key.startswith("cell-ev")]
+    assert 0 < len(listed) <= 15
+    assert any("events in this cell" in m.value for m in at.markdown)
+    listed[0].click().run()
+    assert not at.exception
+    chosen = listed[0].key.removeprefix("cell-ev-")
+    assert at.query_params["event"] == chosen
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert f'data-event-id="{chosen}"' in html
+    # The anchor picker: a search box, and only its hits as options.
+    assert at.text_input(key="anchor_search") is not None
+    at.text_input(key="anchor_search").input("Site 12").run()
+    options = at.sidebar.selectbox[0].options
+    assert 0 < len(options) <= 20 and all("Site 12" in o for o in options)

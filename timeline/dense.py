@@ -187,8 +187,8 @@ def histogram_figure(
 def parse_pick(value) -> tuple[str, tuple] | None:
     """('cell', (y, x)) or ('bin', (start, end)) from a clicked point's customdata; None for
     anything else (an event id is not a pick)."""
-    if isinstance(value, list):
-        value = value[0] if value else None
+    if isinstance(value, (list, tuple, np.ndarray)):  # a row of customdata
+        value = value[0] if len(value) else None
     if not isinstance(value, str):
         return None
     parts = value.split("|")

@@ -1,0 +1,180 @@
+"""The engine: the app's table through its store, the same answers from memory and from DuckDB,
+and the dense views' figures (cells, histogram) and their clicks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from timeline import engine as E
+from timeline.dense import cells_figure, histogram_figure, parse_pick
+from timeline.table import open_table
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synthetic import synthetic_csv  # noqa: E402
+
+T = pd.Timestamp
+DAY = (T("2025-03-18T00:00Z"), T("2025-03-19T00:00Z"))
+WHOLE = (T("2025-03-01T00:00Z"), T("2025-04-01T00:00Z"))
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("store")
+
+
+@pytest.fixture(scope="module")
+def memory(root):
+    return E.open_engine(SEEDS, root=root)
+
+
+@pytest.fixture(scope="module")
+def duck(root, memory):
+    """The same stored seed, answered by DuckDB as a large table would be."""
+    limit = E.MEMORY_LIMIT
+    E.MEMORY_LIMIT = 0
+    try:
+        return E.Engine(memory.store)
+    finally:
+        E.MEMORY_LIMIT = limit
+
+
+def test_the_stored_seed_gives_the_table_as_read(memory):
+    table = open_table(SEEDS)
+    assert memory.in_memory
+    assert_frame_equal(memory.frames.events, table.events.reset_index(drop=True))
+    assert_frame_equal(memory.frames.places, table.places.reset_index(drop=True))
+    assert_frame_equal(memory.frames.links, table.links.reset_index(drop=True))
+    assert memory.sources == table.sources  # the card's article view reads them
+    assert memory.rows_not_loaded == table.rows_not_loaded
+
+
+def test_a_second_open_reads_the_store_not_the_table(root, memory, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the table was read again")
+
+    monkeypatch.setattr(E, "open_table", refuse)
+    again = E.open_engine(SEEDS, root=root)
+    assert again.store.key == memory.store.key
+
+
+def test_an_edited_source_text_makes_a_new_key(tmp_path):
+    for f in SEEDS.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    key = E.table_key(tmp_path, online=False)
+    assert key == E.table_key(SEEDS, online=False)  # a moved table keeps its store
+    assert key != E.table_key(SEEDS, online=True)
+    (tmp_path / "story.toml").write_text((SEEDS / "story.toml").read_text() + "\n")
+    assert E.table_key(tmp_path, online=False) == key  # the story is not in the model
+    article = next(tmp_path.glob("*.txt"))
+    article.write_text(article.read_text() + " ")
+    assert E.table_key(tmp_path, online=False) != key
+
+
+@pytest.mark.parametrize("window", [DAY, WHOLE, (T("2025-03-18T14:00Z"), T("2025-03-18T15:00Z"))])
+@pytest.mark.parametrize("claims", [None, frozenset({"confirmed"})])
+def test_memory_and_duckdb_agree(memory, duck, window, claims):
+    ours, theirs = memory.window(*window, claims=claims), duck.window(*window, claims=claims)
+    assert list(ours["id"]) == list(theirs["id"])
+    assert memory.count(*window, claims=claims) == duck.count(*window, claims=claims) == len(ours)
+    assert set(memory.places_of(ours)["event_id"]) == set(duck.places_of(theirs)["event_id"])
+    placed = memory.places_of(ours)["event_id"].nunique()
+    assert duck.count_placed(*window, claims=claims) == placed
+
+
+@pytest.mark.parametrize("direction", [1, -1])
+def test_stepping_agrees(memory, duck, direction):
+    call = memory.event("trump-putin-call")
+    mine = memory.neighbour(call["start"], direction, "trump-putin-call")
+    theirs = duck.neighbour(call["start"], direction, "trump-putin-call")
+    assert mine["id"] == theirs["id"]
+
+
+def test_single_events_agree(memory, duck):
+    assert memory.event("sumy-hospital")["title"] == duck.event("sumy-hospital")["title"]
+    assert memory.event("no-such") is None and duck.event("no-such") is None
+    assert list(memory.event_places("sudzha-retaken")["name"]) == list(
+        duck.event_places("sudzha-retaken")["name"]
+    )
+    assert memory.known(["no-such", "sumy-hospital"]) == duck.known(["no-such", "sumy-hospital"])
+    assert memory.titles(["sumy-hospital"]) == duck.titles(["sumy-hospital"])
+    assert len(memory.event_links("riyadh-talks")) == len(duck.event_links("riyadh-talks")) > 0
+
+
+def test_a_large_table_lists_no_titles(memory, monkeypatch):
+    monkeypatch.setattr(E, "PICK_LIMIT", 3)
+    with pytest.raises(ValueError, match="search"):
+        memory.all_titles()
+    assert "sumy-hospital" in set(memory.search("SUMY")["id"])
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory, root):
+    folder = tmp_path_factory.mktemp("dense")
+    (folder / "events.csv").write_text(synthetic_csv(3_000))
+    return E.open_engine(folder, root=root)
+
+
+def test_dense_counts_add_up(dense):
+    lo, hi = T("2019-12-01T00:00Z"), T("2025-02-01T00:00Z")
+    total = dense.count(lo, hi)
+    assert total == 3_000 > E.DETAIL_LIMIT
+    assert dense.bins(lo, hi)["count"].sum() == total
+    cells = dense.cells(lo, hi)
+    assert cells["count"].sum() == total  # one place per event
+    cell = cells.sort_values("cell_count").iloc[-1]
+    page = dense.cell_events(lo, hi, (int(cell["cell_y"]), int(cell["cell_x"])), limit=10)
+    assert 0 < len(page) <= 10
+    assert list(page["earliest"]) == sorted(page["earliest"])
+
+
+def test_the_cells_figure_is_one_disc_per_cell_with_its_mix(dense):
+    lo, hi = T("2019-12-01T00:00Z"), T("2025-02-01T00:00Z")
+    cells = dense.cells(lo, hi)
+    fig = cells_figure(cells)
+    trace = fig.data[0]
+    n = cells[["cell_y", "cell_x"]].drop_duplicates().shape[0]
+    assert len(trace.lat) == n
+    assert all(parse_pick(c)[0] == "cell" for c in trace.customdata)
+    biggest = max(trace.text, key=lambda t: int(t.split(" events")[0][3:].replace(",", "")))
+    assert "placed only to a region or country" in biggest
+    assert "known only to a day or coarser" in biggest
+    assert "%" in biggest.split("<br>")[1]  # the category mix
+    assert len(fig.to_json()) < 300_000
+
+
+def test_the_histogram_stacks_categories_and_names_its_bins(dense):
+    lo, hi = T("2019-12-01T00:00Z"), T("2025-02-01T00:00Z")
+    bins = dense.bins(lo, hi)
+    fig = histogram_figure(bins, (lo, hi), (lo, hi))
+    assert fig.layout.barmode == "stack"
+    assert sum(sum(t.y) for t in fig.data) == 3_000
+    kind, (start, end) = parse_pick(fig.data[0].customdata[0])
+    assert kind == "bin" and start < end
+    assert json.loads(fig.to_json())  # serialisable
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("cell|3|-7", ("cell", (3, -7))),
+        (["cell|0|0"], ("cell", (0, 0))),
+        (
+            "bin|2022-01-01T00:00:00Z|2022-01-08T00:00:00Z",
+            ("bin", (T("2022-01-01T00:00Z"), T("2022-01-08T00:00Z"))),
+        ),  # fmt: skip
+        ("sumy-hospital", None),
+        ("cell|x|1", None),
+        (None, None),
+        (7, None),
+    ],
+)
+def test_parse_pick(value, expected):
+    assert parse_pick(value) == expected
