@@ -24,7 +24,7 @@ from timeline.figures import MAP_HEIGHT, _escape, _mark_window, _styles, date_ti
 from timeline.vocab import Category
 
 #: Disc diameters in pixels of the smallest and the largest cell.
-CELL_SIZES = (9, 42)
+CELL_SIZES = (7, 30)
 
 
 def cells_figure(
@@ -78,7 +78,10 @@ def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFra
     """One row per cell: its centre, size, opacity, commonest category's colour, hover, pick."""
     keys = ["cell_y", "cell_x"]
     ranked = cells.sort_values([*keys, "count"], ascending=[True, True, False])
-    per = ranked.drop_duplicates(keys).reset_index(drop=True)
+    # Largest first, so a small disc is drawn over a large neighbour rather than under it;
+    # a large disc's centre stays its own (it is about a cell wide).
+    per = ranked.drop_duplicates(keys).sort_values("cell_count", ascending=False, kind="stable")
+    per = per.reset_index(drop=True)
     # The mix, category by category in the legend's order, as columns added up (no loop per
     # cell): "Battles 40% · Protests 35% · ...".
     wide = cells.set_index([*keys, "category"])["count"].unstack("category", fill_value=0)
