@@ -131,11 +131,13 @@ def main() -> None:
         t0 = time.perf_counter()
         open_engine(csv.parent, root=fresh)
         row("first import (read, check, place, store)", time.perf_counter() - t0, t_read)
-    if not any(store_root.glob("*/manifest.json")):
-        open_engine(csv.parent)  # the app's own store, once
-    t0 = time.perf_counter()
+        t0 = time.perf_counter()
+        engine = open_engine(csv.parent, root=fresh)
+        row("reopen (hash the CSV, open the store)", time.perf_counter() - t0, t_read)
+        # The app's own store (the code's version is part of the key: one per version).
+        shutil.rmtree(store_root, ignore_errors=True)
+        shutil.copytree(engine.store.path, store_root / engine.store.key)
     engine = open_engine(csv.parent)
-    row("reopen (hash the CSV, open the store)", time.perf_counter() - t0, t_read)
     print(f"{'  budgets: 20 s and 2 s':<48}")
 
     # The naive frame needs the window columns the app reads (a day known to the day).

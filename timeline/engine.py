@@ -40,7 +40,6 @@ import pandas as pd
 from timeline import queries as Q
 from timeline.model import EventTable
 from timeline.store import (
-    EVENT_COLUMNS,
     PLACE_COLUMNS,
     SCHEMA_VERSION,
     Store,
@@ -54,7 +53,9 @@ from timeline.window import events_in_window, neighbour_event
 
 #: Past this many events in the window, the views aggregate: cells on the map, a histogram on
 #: the timeline. Below it each event is drawn as before (markers, whiskers, arcs, circles).
-DETAIL_LIMIT = 2_000
+#: Measured at a million events: the detailed figures cost about 1 ms and 1.4 KB per event
+#: (a place's circle, a whisker, a hover), so 500 keeps a rerun near the 1 MB budget.
+DETAIL_LIMIT = 500
 #: Tables up to this many events keep their frames in memory (the pandas detail path).
 MEMORY_LIMIT = 50_000
 #: Past this many events, pickers search titles instead of listing every event.
@@ -217,18 +218,23 @@ class Engine:
         """Every event of the window, whole rows, by `earliest`: ask `count` first."""
         if self.frames is not None:
             return self._window_frame(lo, hi, claims)
-        columns = ["ordinal", *(c for c in EVENT_COLUMNS if c != "related")]
-        return self._query(Q.events_in_window, lo, hi, claim_statuses=claims, columns=columns)
+        # What the figures and lists read; a card asks for its one event whole (`event`).
+        columns = [*Q.LIST_COLUMNS, "source_file"]
+        found = self._query(Q.events_in_window, lo, hi, claim_statuses=claims, columns=columns)
+        found.attrs["window"] = (lo, hi, claims)
+        return found
 
     def places_of(self, events: pd.DataFrame) -> pd.DataFrame:
-        """The places of these events (a window's, a few thousand at most), in table order."""
+        """The places of the events `window` returned (it notes its window in `attrs`)."""
         if self.frames is not None:
             places = self.frames.places
             return places[places["event_id"].isin(events["id"])]
         if events.empty:
             return pd.DataFrame({c: pd.Series(dtype="str") for c in ("event_id", "name")})
-        ordinals = sorted(int(o) for o in events["ordinal"])
-        return self._query(_places_by_ordinal, ordinals)
+        # The window's places by the window (their copies of the event's times let the engine
+        # skip row groups), not by a list of ids, which scanned every place.
+        lo, hi, claims = events.attrs["window"]
+        return self._query(Q.places_in_window, lo, hi, claim_statuses=claims)
 
     def count_placed(self, lo, hi, *, claims: Collection[str] | None = None) -> int:
         """Events of the window with a place: the map's count."""
@@ -388,13 +394,6 @@ def _credits(t: Q.Tables) -> list[str]:
     p = t.places
     found = Q._run(p.filter(p.credit != "").select("credit").distinct().limit(50))
     return sorted(found["credit"])
-
-
-def _places_by_ordinal(t: Q.Tables, ordinals: list[int]) -> pd.DataFrame:
-    p = Q._markers(t)
-    columns = [c for c in PLACE_COLUMNS if c in p.columns]
-    found = p.filter(p.event_ordinal.isin(ordinals)).order_by("event_ordinal", "order")
-    return Q._run(found.select(*columns))
 
 
 def _frames(store: Store, sources: dict[str, str]) -> EventTable:
