@@ -6,9 +6,6 @@ random cells (or JSON values) swapped for hostile ones: quotes, carriage returns
 byte-order mark, years 0, 10000 and -13.8e9, offsets of +99:99, formulas. After
 `timeline.enrich.finish` (offline), rows in = rows loaded + distinct rows reported not kept.
 
-A file refused whole (not UTF-8, a header and no rows) reports a row it never counted:
-that class is known and tested in test_hostile_tables.py (xfail); here it is told apart so
-that any other break of the count fails.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata import make_geocoder
@@ -109,8 +106,7 @@ def json_values(leaves=None):
 
 
 def explore(data: bytes, fmt: str | None, mapping: dict | None = None):
-    """`run_reader` inside a property test, with the inputs of a known raise set aside."""
-    assume(not known_raise(data))
+    """`run_reader` inside a property test."""
     return run_reader(data, fmt, mapping)
 
 
@@ -126,39 +122,12 @@ def run_reader(data: bytes, fmt: str | None, mapping: dict | None = None):
     for _, p in table.problems.iterrows():
         P.format_problem(p)  # every problem prints
     not_loaded = int(table.problems.loc[~table.problems["kept"], "row"].dropna().nunique())
-    if not known_miscount(intake):
-        assert table.rows_in == len(table.events) + not_loaded, (
-            f"{fmt}: rows_in {table.rows_in} != {len(table.events)} loaded + {not_loaded} "
-            "not loaded\n" + "\n".join(P.format_problem(p) for _, p in table.problems.iterrows())
-        )
+    assert table.rows_in == len(table.events) + not_loaded, (
+        f"{fmt}: rows_in {table.rows_in} != {len(table.events)} loaded + {not_loaded} "
+        "not loaded\n" + "\n".join(P.format_problem(p) for _, p in table.problems.iterrows())
+    )
     assert table.events["id"].is_unique
     return table
-
-
-def known_miscount(intake) -> bool:
-    """Classes of miscount already pinned by a strict xfail in test_hostile_tables.py, so that
-    any other break of rows in = loaded + reported fails here."""
-    refused_whole = intake.rows_in == 0 and intake.events.empty
-    extra_cells = (
-        intake.format == "curated"
-        and intake.problems["problem"].str.contains("more cells than the header", regex=False).any()
-    )
-    return bool(refused_whole or extra_cells)
-
-
-def known_raise(data: bytes) -> bool:
-    """Our JSON with `links` or `places` neither a list nor null raises TypeError in
-    timeline/readers/ourjson.py (pinned by a strict xfail in test_hostile_tables.py)."""
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        return False
-    records = doc.get("events") if isinstance(doc, dict) else None
-    return isinstance(records, list) and any(
-        isinstance(r, dict) and not isinstance(r.get(k) or [], list)
-        for r in records
-        for k in ("links", "places")
-    )
 
 
 # --- random bytes ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from timeline.model import Intake
 from timeline.readers import Format, ReadOptions
 from timeline.readers._cells import decode, read_cells
 from timeline.readers._parts import BadTime, Collector, extra_json, html_to_text
+from timeline.readers._rowreport import records_in
 from timeline.readers.timelinejs import band, map_slide
 
 NAME = "timelinejs-csv"
@@ -72,7 +73,9 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     c.problems.extend(found)
     if cells is None:
         return c.intake()
-    c.rows_in += sum(1 for f in found if not f["kept"].all() and f["row"].notna().all())
+    # Rows the cell reader left out and reported (more cells than the header, a damaged
+    # cell) were records too.
+    c.rows_in += records_in(cells, found) - len(cells)
     missing = [name for name in _REQUIRED if name not in cells.columns]
     if missing:
         c.problem(1, missing[0], "", f"has no column {', '.join(missing)}", kept=False)

@@ -16,6 +16,7 @@ from timeline.model import Intake
 from timeline.readers import Format, ReadOptions
 from timeline.readers._cells import decode, read_cells
 from timeline.readers._parts import Collector
+from timeline.readers._rowreport import records_in
 from timeline.readers.timemap import deep_rows, map_events
 
 NAME = "timemap-csv"
@@ -35,7 +36,9 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     if cells is None:
         return c.intake()
     # Rows the CSV parser skipped (more cells than the header) were records too.
-    c.rows_in += sum(1 for f in found if not f["kept"].all() and f["row"].notna().all())
+    # Rows the cell reader left out and reported (more cells than the header, a damaged
+    # cell) were records too.
+    c.rows_in += records_in(cells, found) - len(cells)
     names = [n.lower() for n in cells.columns]
     label = "Bellingcat TimeMap CSV" if names == BELLINGCAT else "TimeMap CSV"
     map_events(deep_rows(cells), c, label=label)
