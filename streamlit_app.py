@@ -117,7 +117,13 @@ def utc(dt) -> pd.Timestamp:
 
 
 def plain(text: str) -> str:
-    """Escape Markdown in a widget label built from data, so it shows as typed."""
+    """Escape Markdown in a widget label built from data, so it shows as typed.
+
+    Escapes do not stop GitHub-style autolinks (a bare https://..., www. or e-mail address
+    becomes a link): an invisible word joiner inside each keeps them text.
+    """
+    for mark, broken in (("://", ":\u2060//"), ("www.", "www\u2060."), ("@", "\u2060@")):
+        text = text.replace(mark, broken)
     return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in text)
 
 
