@@ -178,3 +178,14 @@ def test_the_histogram_stacks_categories_and_names_its_bins(dense):
 )
 def test_parse_pick(value, expected):
     assert parse_pick(value) == expected
+
+
+def test_two_tables_in_one_folder_have_their_own_stores(tmp_path):
+    """The side files are shared, the table is not: each must open its own events."""
+    from timeline.engine import table_key
+
+    (tmp_path / "a.csv").write_text("title,start\nA,2025-03-18T14:00Z\n", "utf-8")
+    (tmp_path / "b.csv").write_text("title,start\nB,2025-03-18T14:00Z\nC,2025-03-19T14:00Z\n")
+    assert table_key(tmp_path / "a.csv", online=False) != table_key(
+        tmp_path / "b.csv", online=False
+    )

@@ -99,7 +99,9 @@ def table_key(path: str | Path, *, online: bool) -> str | None:
     files = table_files(path)
     if not files:
         return None
-    return store_key(files, format="table", options={"online": online})
+    # The table is named apart from the files beside it: two tables in one folder share
+    # their side files, and store_key hashes its files as a set.
+    return store_key(files, format="table", options={"online": online, "table": files[0].name})
 
 
 def open_engine(
