@@ -10,6 +10,9 @@ elements positioned with MapLibre's own `project` (no request leaves the machine
 - a ring on each place of the selected event, and numbered stops of a story;
 - place names: the events' own places, and large cities from the offline world gazetteer
   (`static/labels/cities.json`, by population as the reader zooms in);
+- country names, upper-case and grey under the rest, from `static/labels/countries.json`
+  (built by scripts/build_country_labels.py; by area as the reader zooms in), in the browser's
+  own sans-serif font: no font is fetched;
 - a notice on the map when an online base map's tiles do not load.
 
 The spec is data (`overlay_spec`); the script is ours and fixed, the spec is JSON written into
@@ -26,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 CITIES_URL = "app/static/labels/cities.json"
+COUNTRIES_URL = "app/static/labels/countries.json"
 #: Cities at least this large are written to the labels file.
 CITY_MIN_POPULATION = 500_000
 
@@ -69,6 +73,7 @@ def overlay_spec(
         "labels": labels,
         "online": online,
         "cities": CITIES_URL,
+        "countries": COUNTRIES_URL,
     }
 
 
@@ -125,12 +130,12 @@ _SCRIPT = r"""
       taken.push({x: p.x, y: p.y, w: w});
       return true;
     };
-    const add = (lon, lat, node, dx, dy, w) => {
+    const add = (lon, lat, node, dx, dy, w, under) => {
       const p = m.project([lon, lat]);
       if (w && !free({x: p.x + dx, y: p.y + dy}, w)) return;
       node.style.left = (p.x + dx) + 'px';
       node.style.top = (p.y + dy) + 'px';
-      layer.appendChild(node);
+      if (under) layer.prepend(node); else layer.appendChild(node);
     };
     for (const [lon, lat] of spec.ring) {
       add(lon, lat, el('', 'width:26px;height:26px;border:3px solid #111;border-radius:50%;' +
@@ -148,6 +153,18 @@ _SCRIPT = r"""
         'text-shadow:0 0 3px #fff,0 0 3px #fff;transform:translate(0,-50%);');
       n.className = 'tm-place-label';
       add(l.lon, l.lat, n, 10, 0, w);
+    }
+    // Countries by area rank (1 the largest): after the events' places in the claim on room,
+    // before the cities, but drawn beneath everything.
+    const maxRank = z < 1.5 ? 12 : z < 2.5 ? 35 : z < 3.5 ? 80 : z < 4.5 ? 140 : 1e9;
+    for (const c of (window.__tmCountries || [])) {
+      if (c[3] > maxRank) break;
+      const w = 9 * c[0].length;
+      const n = el(c[0], 'font:600 11px sans-serif;letter-spacing:0.16em;' +
+        'text-transform:uppercase;color:#9a968f;white-space:nowrap;' +
+        'text-shadow:0 0 2px #fff,0 0 2px #fff;');
+      n.className = 'tm-country-label';
+      add(c[1], c[2], n, 0, 0, w, true);
     }
     for (const c of (window.__tmCities || [])) {
       if (c[3] < minPop) break;
@@ -208,9 +225,10 @@ _SCRIPT = r"""
       for (const ms of [250, 800, 2000]) setTimeout(() => { if (!m.__tm.userMoved) fit(m); }, ms);
     }
     draw(m);
-    if (!window.__tmCities && !window.__tmCitiesLoading) {
-      window.__tmCitiesLoading = true;
-      fetch(spec.cities).then(r => r.json()).then(rows => { window.__tmCities = rows; draw(m); })
+    for (const [key, url] of [['__tmCities', spec.cities], ['__tmCountries', spec.countries]]) {
+      if (window[key] || window[key + 'Loading']) continue;
+      window[key + 'Loading'] = true;
+      fetch(url).then(r => r.json()).then(rows => { window[key] = rows; draw(m); })
         .catch(() => {});
     }
   }
