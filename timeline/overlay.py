@@ -156,7 +156,7 @@ _SCRIPT = r"""
     }
     // Countries by area rank (1 the largest): after the events' places in the claim on room,
     // before the cities, but drawn beneath everything.
-    const maxRank = z < 1.5 ? 12 : z < 2.5 ? 35 : z < 3.5 ? 80 : z < 4.5 ? 140 : 1e9;
+    const maxRank = z < 1.5 ? 25 : z < 2.5 ? 50 : z < 3.5 ? 100 : z < 4.5 ? 170 : 1e9;
     for (const c of (window.__tmCountries || [])) {
       if (c[3] > maxRank) break;
       const w = 9 * c[0].length;

@@ -49,6 +49,17 @@ _PLACED_INSIDE_JS = """(points) => {
   });
 }"""
 
+#: The country names drawn inside the map's visible area, as the reader sees them.
+_COUNTRIES_IN_VIEW_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(
+    g => g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot);
+  const r = gd._fullLayout.map._subplot.map.getCanvas().getBoundingClientRect();
+  return [...document.querySelectorAll('.tm-country-label')].filter(e => {
+    const b = e.getBoundingClientRect();
+    return b.left >= r.left && b.right <= r.right && b.top >= r.top && b.bottom <= r.bottom;
+  }).map(e => e.innerText);
+}"""
+
 
 def wait_for_overlay(page: Page) -> None:
     """The overlay has fitted the map and drawn its labels."""
@@ -89,7 +100,7 @@ def test_after_a_marker_click_the_card_title_and_sentence_are_in_view(page, app_
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_every_placed_event_of_the_window_is_inside_the_map(page, app_url, size):
+def test_every_placed_event_of_the_window_is_inside_the_map(page, app_url, network_log, size):
     page.set_viewport_size(size)
     open_app(page, app_url)
     wait_for_overlay(page)
@@ -98,6 +109,21 @@ def test_every_placed_event_of_the_window_is_inside_the_map(page, app_url, size)
     placed = read_events("seeds/events.csv").places[["lon", "lat"]].to_numpy().tolist()
     assert page.evaluate(_PLACED_INSIDE_JS, placed) == []
     assert page.locator(".tm-place-label").count() > 0  # place names, drawn offline
+    # Country names: the app's own file and the browser's own font (the page fixture fails the
+    # test on any request that leaves 127.0.0.1).
+    expect(page.locator(".tm-country-label").first).to_be_attached()
+    shown = page.evaluate(_COUNTRIES_IN_VIEW_JS)
+    print(f"country names in view: {shown}")
+    assert len(shown) >= (3 if size is DESKTOP else 1), shown
+    assert all(name.isupper() for name in shown), shown  # drawn upper-case, not stored so
+    loaded = page.evaluate("() => window.__tmCountries.map(c => c[0])")
+    assert {"Ukraine", "Russia", "Saudi Arabia", "United States"} <= set(loaded)
+    assert [u for u in network_log.urls if u.endswith("/app/static/labels/countries.json")]
+    style = page.locator(".tm-country-label").first.evaluate(
+        "e => [getComputedStyle(e).textTransform, getComputedStyle(e).letterSpacing]"
+    )
+    assert style[0] == "uppercase" and style[1] != "normal", style
+    assert network_log.forbidden() == []
     screenshot(page, f"view-{size['width']}-whole-story", full_page=False)
 
 
