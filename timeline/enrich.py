@@ -111,6 +111,26 @@ def _id_key(text: str) -> str:
     return folded.translate(_LOOK_ALIKE).casefold().strip()
 
 
+#: Printable ASCII at both ends, any ASCII between: `_id_key` of such an id is its lower case
+#: (NFKC, the invisibles and the look-alikes touch no ASCII; strip has nothing to take).
+_PLAIN_ID = r"^[!-~](?:[\x00-\x7f]*[!-~])?$"
+
+
+def _id_keys(ids: pd.Series) -> pd.Series:
+    """`_id_key` of each id: by pyarrow for plain ASCII ids, in Python for the rest."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(ids.to_numpy(dtype=object), type=pa.large_string())
+    plain = pc.match_substring_regex(values, _PLAIN_ID).to_numpy(zero_copy_only=False)
+    keys = pd.Series(
+        pc.ascii_lower(values).to_numpy(zero_copy_only=False), index=ids.index, dtype=object
+    )
+    if not plain.all():
+        keys[~plain] = ids[~plain].map(_id_key).to_numpy(dtype=object)
+    return keys.astype("str")
+
+
 def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, list]:
     ids = events["id"]
     empty = ids == ""
@@ -136,7 +156,7 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
     # a link or a URL naming one may mean the other.
     distinct = events["id"].drop_duplicates()
     if len(distinct) <= 200_000:
-        keys = distinct.map(_id_key)
+        keys = _id_keys(distinct)
         clash = keys.duplicated(keep=False)
         if clash.any():
             first = (
@@ -215,27 +235,35 @@ def _check_given(given: pd.DataFrame, geocoder, file: str, found: list) -> pd.Se
         except GeodataError:
             place = None
         refs[(name, country, region)] = (place.lat, place.lon) if place else (np.nan, np.nan)
-    ref = [refs[k] for k in zip(given["name"], given["country"], given["region"], strict=True)]
-    ref_lat = np.array([r[0] for r in ref], dtype="float64")
-    ref_lon = np.array([r[1] for r in ref], dtype="float64")
+    # Joined back by a merge, not a dict lookup per row: a million rows hold ten thousand names.
+    named = named.assign(
+        ref_lat=np.array([refs[k][0] for k in refs], dtype="float64"),
+        ref_lon=np.array([refs[k][1] for k in refs], dtype="float64"),
+    )
+    joined = given[["name", "country", "region"]].merge(
+        named, on=["name", "country", "region"], how="left"
+    )
+    ref_lat = joined["ref_lat"].to_numpy(dtype="float64")
+    ref_lon = joined["ref_lon"].to_numpy(dtype="float64")
     known = ~np.isnan(ref_lat)
     in_range = lat.between(-90, 90) & lon.between(-180, 180)
     fits_swapped = (lat.abs() > 90) & (lon.abs() <= 90) & (lat.abs() <= 180)
     near_swap = _haversine_km(ref_lat, ref_lon, lon, lat) < 100
     far_given = _haversine_km(ref_lat, ref_lon, lat, lon) > 500
     swapped = pd.Series(np.where(known, near_swap & far_given, fits_swapped), index=given.index)
-    where = lat.map("{:g}".format) + ", " + lon.map("{:g}".format)
     for mask, problem in (
         (swapped, "lat and lon look swapped"),
         (~in_range & ~swapped, "lat must be in -90..90 and lon in -180..180"),
     ):
         if mask.any():
+            # Formatted for the reported rows only: a format call per row is a second a million.
+            where = lat[mask].map("{:g}".format) + ", " + lon[mask].map("{:g}".format)
             found.append(
                 P.cell_problems(
                     file,
                     given.loc[mask, "row"],
                     "lat",
-                    where[mask],
+                    where,
                     problem + "; the place is not on the map",
                     kept=True,
                 )
@@ -246,7 +274,20 @@ def _check_given(given: pd.DataFrame, geocoder, file: str, found: list) -> pd.Se
 def _zones_at(lats: pd.Series, lons: pd.Series) -> list[str]:
     from geodata.timezones import timezones_at
 
-    return [z or "" for z in timezones_at(lats.to_numpy(), lons.to_numpy())]
+    # Once per distinct point: ACLED-like tables give each named place one point, repeated.
+    lat, lon = lats.to_numpy(dtype="float64"), lons.to_numpy(dtype="float64")
+    # Hash factorising, no sort: a pair's code from the codes of its two halves.
+    lat_codes, lat_distinct = pd.factorize(lat, use_na_sentinel=False)
+    lon_codes, lon_distinct = pd.factorize(lon, use_na_sentinel=False)
+    codes, pairs = pd.factorize(
+        lat_codes.astype("int64") * (len(lon_distinct) + 1) + lon_codes, use_na_sentinel=False
+    )
+    if len(pairs) == len(lat):
+        return [z or "" for z in timezones_at(lat, lon)]
+    first = np.zeros(len(pairs), dtype="int64")
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # a row of each distinct point
+    zones = np.array([z or "" for z in timezones_at(lat[first], lon[first])], dtype=object)
+    return zones.take(codes).tolist()
 
 
 def _look_up(

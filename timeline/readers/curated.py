@@ -87,6 +87,19 @@ def parse_iso(cells: pd.Series) -> pd.DataFrame:
     `kind` is "" (empty cell), "bad", "year", "month", "day" or "minute". Vectorised: a
     regex per row in Python would dominate a million-row load.
     """
+    # A dated table repeats its times (a million ACLED rows hold a few thousand days): parse
+    # each distinct cell once and spread the answers back over the rows.
+    codes, distinct = pd.factorize(cells.astype("str"), use_na_sentinel=False)
+    if len(distinct) == len(cells):
+        return _parse_iso_distinct(cells)
+    parsed = _parse_iso_distinct(pd.Series(distinct, dtype="str"))
+    return pd.DataFrame(
+        {column: parsed[column].take(codes).to_numpy() for column in parsed.columns},
+        index=cells.index,
+    ).astype(parsed.dtypes.to_dict())
+
+
+def _parse_iso_distinct(cells: pd.Series) -> pd.DataFrame:
     parts = _extract(cells, _ISO)
     ok = parts["y"].notna()
     kind = pd.Series("bad", index=cells.index, dtype="str")
