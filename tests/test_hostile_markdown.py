@@ -56,7 +56,8 @@ def shown(text: str) -> str:
                 out.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 out.append("\n")
-    return "".join(out)
+    # The app puts an invisible word joiner inside URLs so that no autolink is made of them.
+    return "".join(out).replace("\u2060", "")
 
 
 def rendered(at: AppTest) -> list[tuple[str, str]]:

@@ -270,7 +270,9 @@ def test_a_file_that_is_not_utf8_names_the_row(tmp_path):
     path.write_bytes((HEADER + "\n" + row() + "\n" + row(id="k", title="Kyïv")).encode("cp1252"))
     t = read_events(path)
     problem = t.problems.iloc[0]
-    assert "not UTF-8" in problem["problem"] and problem["row"] == 3
+    # The whole file is refused: the words name the row of the bad byte, the row column none.
+    assert "not UTF-8" in problem["problem"] and "at row 3" in problem["problem"]
+    assert pd.isna(problem["row"])
     assert t.events.empty
 
 
