@@ -74,7 +74,7 @@ PLACE_FIELDS = (
 
 
 def _iso(when: pd.Series, offset_min: pd.Series) -> pd.Series:
-    """ISO 8601 in the offset the source used: 2025-03-13T00:00:00+03:00; "" where NaT."""
+    """ISO 8601 in the offset the source used: 2024-05-01T00:00:00+03:00; "" where NaT."""
     minutes = offset_min.astype("int64")
     local = when.dt.tz_localize(None) + pd.to_timedelta(minutes, unit="min")
     sign = np.where(minutes < 0, "-", "+")

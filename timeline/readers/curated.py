@@ -1,7 +1,7 @@
 """Our curated CSV: one row per event, edited in any spreadsheet; list cells split on `;`.
 
 The columns are `COLUMNS` (the README describes each one, a test checks that). Times are
-ISO 8601: with an offset (`2025-03-18T14:00+00:00`) they mean that instant; bare
+ISO 8601: with an offset (`2024-05-01T14:00+00:00`) they mean that instant; bare
 (`2022-01-01`, `2022-01-01T10:00`) they are local to the event's place (or to `--tz`). A date
 stays that local day. Without a `time_precision`, the written form says it: a date is a day,
 a year-month a month, a year a year, a time a minute.
@@ -70,7 +70,7 @@ _ISO = (
     r"(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,6}))?)?)?)?)?"
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
-_TIME_HELP = "an ISO 8601 date or time, e.g. 2025-03-18T14:00+00:00, 2025-03-18T14:00 or 2025-03-18"
+_TIME_HELP = "an ISO 8601 date or time, e.g. 2024-05-01T14:00+00:00, 2024-05-01T14:00 or 2024-05-01"
 
 
 def _sniff(data: bytes, name: str) -> str | None:
