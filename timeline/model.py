@@ -267,7 +267,8 @@ def member(values: pd.Series, among: pd.Series) -> pd.Series:
         return values.isin(among)
     found = pc.is_in(
         pa.array(values.astype("str"), type=pa.large_string()),
-        value_set=pa.array(pd.unique(among.astype("str")), type=pa.large_string()),
+        # Repeats in the set are fine (pyarrow hashes it): no pass to make it unique first.
+        value_set=pa.array(among.astype("str"), type=pa.large_string()),
     )
     return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 

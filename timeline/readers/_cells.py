@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from timeline import problems as P
@@ -79,8 +80,10 @@ def read_cells(
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
     skipped = {int(m[1]): m[2] for w in caught for m in _SKIPPED_LINE.finditer(str(w.message))}
-    rows = [r for r in range(1, 1 + len(raw) + len(skipped)) if r not in skipped]
-    raw.index = pd.Index(rows, dtype="int64")
+    numbers = np.arange(1, 1 + len(raw) + len(skipped), dtype="int64")
+    if skipped:
+        numbers = numbers[~np.isin(numbers, list(skipped))]
+    raw.index = pd.Index(numbers, dtype="int64")
     if header:
         # Named here rather than by pandas, which would rename a repeated name silently.
         raw.columns = list(raw.iloc[0]) if len(raw) else []
@@ -150,8 +153,10 @@ def _tidy(
     blank = (raw == "").all(axis=1)
     raw = raw[~blank]
     # A NUL byte in a cell (a damaged file): that row is left out and said, the rest load.
-    nul = raw.apply(lambda c: c.str.contains("\x00", regex=False)) if len(raw) else raw
-    if len(raw) and nul.to_numpy().any():
+    # Looked for cell by cell only when some column holds one at all.
+    damaged = len(raw) and any(raw[c].str.contains("\x00", regex=False).any() for c in raw)
+    nul = raw.apply(lambda c: c.str.contains("\x00", regex=False)) if damaged else raw
+    if damaged and nul.to_numpy().any():
         bad = nul.any(axis=1)
         first = nul[bad].idxmax(axis=1)
         found.append(

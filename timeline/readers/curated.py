@@ -93,10 +93,11 @@ def parse_iso(cells: pd.Series) -> pd.DataFrame:
     if len(distinct) == len(cells):
         return _parse_iso_distinct(cells)
     parsed = _parse_iso_distinct(pd.Series(distinct, dtype="str"))
+    # Taken as pandas arrays: through NumPy, the text column would be rebuilt cell by cell.
     return pd.DataFrame(
-        {column: parsed[column].take(codes).to_numpy() for column in parsed.columns},
+        {column: parsed[column].array.take(codes) for column in parsed.columns},
         index=cells.index,
-    ).astype(parsed.dtypes.to_dict())
+    )
 
 
 def _parse_iso_distinct(cells: pd.Series) -> pd.DataFrame:
@@ -347,19 +348,23 @@ def _places(raw: pd.DataFrame, ids: pd.Series, file: str, found: list) -> pd.Dat
 
 
 def _single_places(sub: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    """The common case, one place per row: no lists to split, so a million rows stay cheap."""
+    """The common case, one place per row: no lists to split, so a million rows stay cheap.
+
+    The columns go in as pandas arrays, not NumPy ones: a NumPy object array of a million
+    strings would be turned back into Arrow text one cell at a time.
+    """
     return pd.DataFrame(
         {
-            "row": sub.index,
-            "event_id": ids[sub.index].to_numpy(),
+            "row": sub.index.to_numpy(),
+            "event_id": ids.loc[sub.index].array,
             "order": 0,
-            "name": sub["places"].to_numpy(),
-            "country": sub["countries"].to_numpy(),
-            "region": sub["regions"].to_numpy(),
-            "lat_text": sub["lat"].to_numpy(),
-            "lon_text": sub["lon"].to_numpy(),
-            "precision": sub["place_precision"].to_numpy(),
-            "precision_source": sub["place_precision_source"].to_numpy(),
+            "name": sub["places"].array,
+            "country": sub["countries"].array,
+            "region": sub["regions"].array,
+            "lat_text": sub["lat"].array,
+            "lon_text": sub["lon"].array,
+            "precision": sub["place_precision"].array,
+            "precision_source": sub["place_precision_source"].array,
         }
     )
 
