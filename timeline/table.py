@@ -141,9 +141,9 @@ def parse_events(
     """Read a table given as bytes or text (our curated CSV unless `fmt` says otherwise).
 
     >>> t = parse_events("id,title,start,time_precision,category\\n"
-    ...                  "a,A,2025-03-18T14:00+00:00,minute,diplomacy\\n")
+    ...                  "a,A,2024-05-01T14:00+00:00,minute,talks\\n")
     >>> t.events["start"].iloc[0]
-    Timestamp('2025-03-18 14:00:00+0000', tz='UTC')
+    Timestamp('2024-05-01 14:00:00+0000', tz='UTC')
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     options = ReadOptions(tz=tz, base_dir=Path(base_dir) if base_dir is not None else None)

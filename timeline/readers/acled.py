@@ -5,7 +5,7 @@ The facts followed are in the research notes on formats (ACLED's codebook): `eve
 2 only the week (the stored date is its middle), 3 only the month (the stored date is its
 middle, or its first or last day); `geo_precision` 1 the town, 2 near it or part of a region,
 3 a large region. ACLED has no title, so one is built from its own words: "Battles: Armed
-clash, Sumy". Every column the model has no place for (fatalities, tags, the actors' roles,
+clash, Kharkiv". Every column the model has no place for (fatalities, tags, the actors' roles,
 inter codes, source scale...) stays with the event in `extra`; `source` and `tags` there are
 lists, as ACLED means them. Times are the place's local days: no zone is invented here.
 """
@@ -156,7 +156,7 @@ def _join(cells: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
 
 
 def _titles(cells: pd.DataFrame) -> pd.Series:
-    """ "Battles: Armed clash, Sumy": ACLED's own words, as there is no title column."""
+    """ "Battles: Armed clash, Kharkiv": ACLED's own words, as there is no title column."""
     out = []
     for kind, sub, where in cells[["event_type", "sub_event_type", "location"]].to_numpy():
         head = ": ".join(p for p in dict.fromkeys((kind, sub)) if p)
