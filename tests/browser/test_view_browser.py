@@ -30,6 +30,11 @@ _VIEW_JS = """() => {
   return {zoom: +m.getZoom().toFixed(4), lon: +c.lng.toFixed(4), lat: +c.lat.toFixed(4)};
 }"""
 
+_MAP_JS = """const gd = [...document.querySelectorAll('.js-plotly-plot')].find(
+    g => g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot);
+  const m = gd._fullLayout.map._subplot.map;
+"""
+
 _IN_VIEWPORT_JS = """(sel) => {
   const el = document.querySelector(sel);
   if (!el) return null;
@@ -142,6 +147,16 @@ def test_the_zoom_stays_after_a_click(page, app_url):
         if page.evaluate(_VIEW_JS)["zoom"] > start["zoom"] + 0.8:
             break
     page.wait_for_timeout(2500)  # past the overlay's own re-fits
+    if page.evaluate(_VIEW_JS)["zoom"] <= start["zoom"] + 0.8:
+        # Under load headless chromium sometimes drops the wheel events: move the view as a
+        # reader's zoom would, through the map itself, so the test still asks what it means to.
+        lon, lat = SUMY
+        page.evaluate(
+            "() => {"
+            + _MAP_JS
+            + f"m.jumpTo({{center: [{lon}, {lat}], zoom: {start['zoom'] + 2}}});}}"
+        )
+        page.wait_for_timeout(1000)
     fitted = page.evaluate(_VIEW_JS)
     page.wait_for_timeout(300)
     before = page.evaluate(_VIEW_JS)
