@@ -19,8 +19,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from timeline.basemap import apply_basemap
-from timeline.figures import MAP_HEIGHT, _escape, _mark_window, _styles, date_ticks, fit_view
+from timeline.figures import (
+    MAP_HEIGHT,
+    _escape,
+    _mark_window,
+    _styles,
+    date_ticks,
+    finish_map,
+)
 from timeline.vocab import Category
 
 #: Disc diameters in pixels of the smallest and the largest cell.
@@ -61,17 +67,7 @@ def cells_figure(
                 name="cells",
             )
         )
-    fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", hoverinfo="skip", name="map"))
-    apply_basemap(fig, basemap)
-    centre, zoom = fit_view(cells)
-    fig.update_layout(
-        map={"center": centre, "zoom": zoom},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=height,
-        showlegend=False,
-        clickmode="event+select",
-    )
-    return fig
+    return finish_map(fig, cells, basemap, height)
 
 
 def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFrame:

@@ -171,10 +171,15 @@ def map_figure(
         _add_story_route(fig, placed, highlights.story)
     _add_rings(fig, placed, highlights, styles)
     _add_markers(fig, placed, highlights.story, styles)
+    return finish_map(fig, placed, basemap, height)
+
+
+def finish_map(fig: go.Figure, points: pd.DataFrame, basemap: str, height: int) -> go.Figure:
+    """The base map, a view fitted to `points` (lat, lon) and the layout every map shares."""
     # With nothing placed there is still a map (no trace at all would draw bare x/y axes).
     fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", hoverinfo="skip", name="map"))
     apply_basemap(fig, basemap)
-    centre, zoom = fit_view(placed)
+    centre, zoom = fit_view(points)
     fig.update_layout(
         map={"center": centre, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
