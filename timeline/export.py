@@ -148,7 +148,7 @@ def _related(table: EventTable) -> pd.Series:
         .groupby(links["source_id"])
         .agg(LIST_SEPARATOR.join)
     )
-    return table.events["id"].map(cells).fillna("")
+    return table.events["id"].map(cells).astype(object).fillna("")  # float when no links
 
 
 def _chunks(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
@@ -214,7 +214,8 @@ def iter_csv(table: EventTable) -> Iterator[str]:
             elif column == "related":
                 cells[column] = related[chunk.index]
             elif column in flat.columns:
-                cells[column] = chunk["id"].map(flat[column]).fillna("")
+                mapped = chunk["id"].map(flat[column])  # float where every place lacks it
+                cells[column] = mapped.astype(object).where(mapped.notna(), "")
             else:
                 cells[column] = chunk[column]
         buffer.seek(0)

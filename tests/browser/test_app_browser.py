@@ -203,6 +203,12 @@ def test_play_moves_the_window_and_pause_stops_it(page, app_url):
     page.wait_for_timeout(3000)  # play ticks once a second: a fixed wait is the point here
     screenshot(page, "playing")
     wait_for_query(page, "from", differs_from=NIGHT["from"], timeout=5000)
+    # Streamlit disables every widget while its websocket reconnects. In CI, with the whole suite
+    # on two cores, the page once lost it mid-play and Pause stayed disabled past the click's
+    # 20 s: wait for the reconnect, then Pause must still be there (the session kept playing).
+    pause = page.locator(".st-key-play button").first
+    expect(pause).to_be_enabled(timeout=90_000)
+    expect(pause).to_contain_text("Pause")
     click_button(page, "play", fragment=False)
     expect(page.locator(".st-key-play button")).to_contain_text("Play")
     wait_for_app(page)
