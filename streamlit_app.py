@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,6 +126,26 @@ def plain(text: str) -> str:
     for mark, broken in (("://", ":\u2060//"), ("www.", "www\u2060."), ("@", "\u2060@")):
         text = text.replace(mark, broken)
     return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in text)
+
+
+#: Figures and rows kept per session, by what they are drawn from (see `memo`).
+MEMO_SIZE = 4
+
+
+def memo(name: str, key: tuple, build):
+    """What `build()` returns for `key`, built once per key per session.
+
+    A click that only selects reruns the whole view, and rebuilding the same map and timeline
+    from the same rows took ~0.3 s of every click (issue 8). `key` holds only hashable plain
+    values; objects (the engine, the story) go in by `id`, and are kept with the value so no
+    new object can take their id while it is held.
+    """
+    held = ss.setdefault(f"memo-{name}", {})
+    if key not in held:
+        if len(held) >= MEMO_SIZE:
+            held.pop(next(iter(held)))
+        held[key] = build()
+    return held[key]
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -401,13 +422,19 @@ def view() -> None:
     in_window = engine.count(lo, hi, claims=claims)
     # Past the detail limit the views draw what the engine counts, not each event.
     dense = in_window > DETAIL_LIMIT
+    held = (id(engine), engine, id(story), story)  # kept alive with what is built from them
     if dense:
         visible, placed = None, None
-        on_map = engine.count_placed(lo, hi, claims=claims)
+        on_map = memo("count", (*held[::2], lo, hi, claims),
+                      lambda: (held, engine.count_placed(lo, hi, claims=claims)))[1]  # fmt: skip
     else:
-        visible = engine.window(lo, hi, claims=claims)
-        placed = engine.places_of(visible)
-        on_map = placed["event_id"].nunique()
+
+        def rows():
+            visible = engine.window(lo, hi, claims=claims)
+            placed = engine.places_of(visible)
+            return held, visible, placed, placed["event_id"].nunique()
+
+        _, visible, placed, on_map = memo("rows", (*held[::2], lo, hi, claims), rows)
         ss.cell = None
     selected = ss.event if engine.has(ss.event) else None
     highlights = Highlights(
@@ -440,7 +467,12 @@ def view() -> None:
             marks = cells.assign(event_id="", name="", order=0)
             credits = {BASEMAPS[basemap].attribution, *engine.credits}
         else:
-            figure = map_figure(visible, placed, highlights, basemap, categories=story.categories)
+            # The selection is not drawn in the map figure (the overlay rings it), so a click
+            # that only selects reuses the figure built for this view.
+            map_key = (*held[::2], lo, hi, claims, basemap, story_ids, relative_axis, anchor_id)
+            figure = memo("map", map_key, lambda: (held, map_figure(
+                visible, placed, replace(highlights, selected=None), basemap,
+                categories=story.categories)))[1]  # fmt: skip
             marks = placed
             credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
         st.plotly_chart(
@@ -488,10 +520,11 @@ def view() -> None:
             engine.bins(*view, claims=claims), (lo, hi), view, categories=story.categories
         )
     else:
-        timeline = timeline_figure(
+        timeline_key = (*held[::2], lo, hi, claims, story_ids, relative_axis, anchor_id, selected)
+        timeline = memo("timeline", timeline_key, lambda: (held, timeline_figure(
             engine.window(*view, claims=claims), (lo, hi), bounds, highlights,
             categories=story.categories, height=340,
-        )  # fmt: skip
+        )))[1]  # fmt: skip
     st.plotly_chart(
         timeline,
         key="timeline",
