@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -438,7 +437,6 @@ def view() -> None:
         ss.cell = None
     selected = ss.event if engine.has(ss.event) else None
     highlights = Highlights(
-        selected=selected,
         story=story_ids,
         bands=story.bands,
         anchor=anchor if relative_axis else None,
@@ -467,12 +465,11 @@ def view() -> None:
             marks = cells.assign(event_id="", name="", order=0)
             credits = {BASEMAPS[basemap].attribution, *engine.credits}
         else:
-            # The selection is not drawn in the map figure (the overlay rings it), so a click
-            # that only selects reuses the figure built for this view.
+            # The selection is not drawn in the figures (the overlay rings it), so a click that
+            # only selects reuses the figures built for this view, and the browser keeps them.
             map_key = (*held[::2], lo, hi, claims, basemap, story_ids, relative_axis, anchor_id)
             figure = memo("map", map_key, lambda: (held, map_figure(
-                visible, placed, replace(highlights, selected=None), basemap,
-                categories=story.categories)))[1]  # fmt: skip
+                visible, placed, highlights, basemap, categories=story.categories)))[1]  # fmt: skip
             marks = placed
             credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
         st.plotly_chart(
@@ -488,8 +485,8 @@ def view() -> None:
         drawn = repr((lo, hi, claims, basemap, story_ids, dense, sorted(story.categories)))
         fit_key = hashlib.sha1(drawn.encode()).hexdigest()[:16] + f"-{ss.fit_nonce}"
         spec = overlay_spec(
-            marks, fit_key=fit_key, selected=selected, story=story_ids,
-            online=BASEMAPS[basemap].online,
+            marks, fit_key=fit_key, selected=selected, linked=linked_to(selected),
+            story=story_ids, online=BASEMAPS[basemap].online,
         )  # fmt: skip
         st.html(overlay_html(spec), unsafe_allow_javascript=True)
         fit, credit = st.columns([1, 3], vertical_alignment="center")
@@ -520,7 +517,7 @@ def view() -> None:
             engine.bins(*view, claims=claims), (lo, hi), view, categories=story.categories
         )
     else:
-        timeline_key = (*held[::2], lo, hi, claims, story_ids, relative_axis, anchor_id, selected)
+        timeline_key = (*held[::2], lo, hi, claims, story_ids, relative_axis, anchor_id)
         timeline = memo("timeline", timeline_key, lambda: (held, timeline_figure(
             engine.window(*view, claims=claims), (lo, hi), bounds, highlights,
             categories=story.categories, height=340,
@@ -573,6 +570,17 @@ def render_cell(cells: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> None
     close.button("Close", key="cell-close", on_click=lambda: ss.update(cell=None, event=None))
 
 
+def linked_to(selected: str | None) -> tuple[str, ...]:
+    """The events linked to the selected one, either way."""
+    if selected is None:
+        return ()
+    related = engine.event_links(selected)
+    return tuple(
+        t if s == selected else s
+        for s, t in zip(related["source_id"], related["target_id"], strict=True)
+    )
+
+
 def render_card(selected: str | None, placed: pd.DataFrame | None) -> None:
     if selected is None:
         st.info(
@@ -596,9 +604,7 @@ def render_card(selected: str | None, placed: pd.DataFrame | None) -> None:
         _, zoom = fit_view(placed, width=400, height=400)
         near = events_at_spot(placed, selected, zoom)
     related = engine.event_links(selected)
-    others = [t if s == selected else s for s, t in zip(related["source_id"], related["target_id"],
-                                                         strict=True)]  # fmt: skip
-    titles = engine.titles([*near, *others])
+    titles = engine.titles([*near, *linked_to(selected)])
     if near:
         st.markdown(f"**At this spot** ({len(near)} more)")
         for other in near:

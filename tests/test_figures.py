@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from timeline.card import article_html, card_html
-from timeline.figures import Highlights, fit_view, map_figure, timeline_figure
+from timeline.figures import Highlights, fit_view, map_figure, timeline_figure, with_alpha
 from timeline.geometry import circle, great_circle
 from timeline.legend import legend_entries, legend_html
 from timeline.story import PALETTE, story_for_table
@@ -135,9 +135,37 @@ def test_story_mode_dims_other_events(seed, story):
     fig = map_figure(seed.events, seed.places, Highlights(story=steps), categories=story.categories)
     assert traces(fig, "Story route, step to step")
     (strikes,) = traces(fig, SEED_CATEGORIES["strike_civilian"].label)
-    assert list(strikes.marker.opacity) == [1.0]
+    assert strikes.marker.color == SEED_CATEGORIES["strike_civilian"].colour  # not dimmed
     (energy,) = traces(fig, SEED_CATEGORIES["strike_energy"].label)
-    assert set(energy.marker.opacity) == {0.25}
+    assert {c.rsplit(",", 1)[1] for c in energy.marker.color} == {"0.25)"}
+
+
+@pytest.mark.parametrize("figure", ["map", "timeline"])
+def test_a_selection_dims_nothing_so_a_click_keeps_every_point_as_drawn(seed, story, figure):
+    # The figures stay the same across a click; plotly keeps the clicked point selected and,
+    # unless told otherwise, shows every other point at a fifth of its opacity.
+    steps = ("trump-putin-call", "sumy-hospital")
+    if figure == "map":
+        fig = map_figure(seed.events, seed.places, Highlights(story=steps))
+    else:
+        fig = timeline_figure(seed.events, BOUNDS, BOUNDS, Highlights(story=steps))
+    for trace in fig.data:
+        if trace.name == "map":  # the empty trace under the base map: no point to select
+            continue
+        assert trace.unselected.marker.opacity == trace.selected.marker.opacity, trace.name
+        drawn = trace.marker.opacity
+        assert trace.unselected.marker.opacity == (drawn if drawn is not None else 1.0)
+        if trace.name == "events":
+            assert trace.unselected.textfont.color == trace.textfont.color
+
+
+def test_with_alpha_writes_rgba_per_point():
+    assert with_alpha("#ff8000", [1.0, 0.25]) == ["rgba(255,128,0,1)", "rgba(255,128,0,0.25)"]
+    assert with_alpha("#ff8000", [1.0, 1.0]) == "#ff8000"  # nothing dimmed: as given
+    assert with_alpha(pd.Series(["#000000", "#0000ff"]), [0.5, 1]) == [
+        "rgba(0,0,0,0.5)",
+        "rgba(0,0,255,1)",
+    ]
 
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"

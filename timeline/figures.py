@@ -10,7 +10,9 @@ Encodings (each has a legend entry, see `timeline.legend`):
   (PLACE_RADIUS_KM); a great-circle arc joins the places of one event;
 - a band on the timeline: a labelled span of the story (`Band`); a ring in its category's colour
   on an event of a category the band highlights, inside the band;
-- a black ring: the selected event; dimmed markers: events outside the story step.
+- dimmed markers: events outside the story step. The selected event's black ring and its
+  links drawn darker are not in the figures: `timeline.overlay` draws them in the browser, so a
+  click that only selects leaves both figures as they are and neither is redrawn.
 
 Text from the data is escaped before it reaches plotly, whose labels read a subset of HTML.
 """
@@ -55,7 +57,6 @@ HOLLOW = frozenset(k for k, v in CLAIM_STATUSES.items() if v.hollow)
 class Highlights:
     """What the figures emphasise beyond the events themselves."""
 
-    selected: str | None = None
     #: Event ids of the story's steps, in order; others are dimmed. Empty: no story.
     story: tuple[str, ...] = ()
     #: The story's bands: drawn on the timeline; events of their highlight categories
@@ -73,6 +74,41 @@ def escape(text: pd.Series) -> pd.Series:
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def with_alpha(colours, alpha):
+    """Each `#rrggbb` colour (one, or one per point) with the matching `alpha` as `rgba()`;
+    `colours` as given when nothing is dimmed.
+
+    Dimming goes in the colour, not in `marker.opacity`: a selection restyles opacity (see
+    `_plain_under_selection`), never the colour.
+    """
+    alpha = np.asarray(alpha, dtype="float")
+    if (alpha == 1).all():
+        return colours
+    colours = np.broadcast_to(np.asarray(colours, dtype="object"), alpha.shape)
+    return [
+        f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},{a:g})"
+        for c, a in zip(colours, alpha, strict=True)
+    ]
+
+
+def _plain_under_selection(fig: go.Figure) -> go.Figure:
+    """Keep every point as drawn when plotly selects a clicked one.
+
+    Once a click selects a point, plotly dims every other point (to a fifth of its opacity) for
+    as long as the figure stays the same, and here it stays the same across a click so that the
+    reader's zoom stays. Dim already means "outside the story step" here, and the selection has
+    its own ring (`timeline.overlay`): so the selected and unselected styles are the plain one.
+    """
+    for trace in fig.data:
+        opacity = trace.marker.opacity
+        style = {"marker": {"opacity": opacity if isinstance(opacity, int | float) else 1.0}}
+        unselected = dict(style)
+        if getattr(trace, "textfont", None) is not None and trace.textfont.color is not None:
+            unselected["textfont"] = {"color": trace.textfont.color}
+        trace.update(selected=style, unselected=unselected)
+    return fig
 
 
 def _shape(events: pd.DataFrame) -> pd.Series:
@@ -154,8 +190,8 @@ def map_figure(
 ) -> go.Figure:
     """One marker per event and place for the events given (already filtered to the window).
 
-    `highlights.selected` is not drawn: the figure stays the same when only the selection
-    changes, so the reader's zoom stays (the app's overlay rings the selection).
+    The selection is not drawn: the figure stays the same when only the selection changes, so
+    the reader's zoom stays (the app's overlay rings the selection).
 
     `categories`: label and colour per category (the story's); any other category of the
     events gets one from `timeline.story.category_styles`.
@@ -171,7 +207,7 @@ def map_figure(
         _add_story_route(fig, placed, highlights.story)
     _add_rings(fig, placed, highlights, styles)
     _add_markers(fig, placed, highlights.story, styles)
-    return finish_map(fig, placed, basemap, height)
+    return finish_map(_plain_under_selection(fig), placed, basemap, height)
 
 
 def finish_map(fig: go.Figure, points: pd.DataFrame, basemap: str, height: int) -> go.Figure:
@@ -307,8 +343,9 @@ def _add_markers(
                 mode="markers",
                 marker={
                     "size": 14,
-                    "color": spec.colour,
-                    "opacity": opacity[placed.index.get_indexer(group.index)],
+                    "color": with_alpha(
+                        spec.colour, opacity[placed.index.get_indexer(group.index)]
+                    ),
                 },
                 customdata=group[["id"]].to_numpy(),
                 text=hover.loc[group.index],
@@ -418,7 +455,7 @@ def timeline_figure(
     dim = inside & (events["id"].isin(highlights.story) | (not highlights.story))
     if detailed:
         _add_intervals(fig, events, y, x, styles)
-        _add_links(fig, events, y, x, highlights.links, highlights.selected)
+        _add_links(fig, events, y, x, highlights.links)
     _add_timeline_rings(fig, events, y, x, highlights, styles)
     labelled = len(events) <= LABEL_LIMIT
     _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor, styles, labelled)
@@ -441,7 +478,7 @@ def timeline_figure(
         hovermode="closest",
         plot_bgcolor="white",
     )
-    return fig
+    return _plain_under_selection(fig)
 
 
 def _add_bands(fig, bands: tuple[Band, ...], bounds, x, n_rows: int) -> None:
@@ -507,8 +544,8 @@ def _add_intervals(fig, events, y, x, styles) -> None:
             )
 
 
-def _add_links(fig, events, y, x, links: pd.DataFrame, selected: str | None) -> None:
-    """Dotted lines between linked events; those of the selected event drawn darker."""
+def _add_links(fig, events, y, x, links: pd.DataFrame) -> None:
+    """Dotted lines between linked events (the overlay darkens those of the selected event)."""
     if links is None or links.empty:
         return
     mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
@@ -516,24 +553,21 @@ def _add_links(fig, events, y, x, links: pd.DataFrame, selected: str | None) -> 
     pairs = links.merge(at, left_on="source_id", right_on="id").merge(
         at, left_on="target_id", right_on="id", suffixes=("_a", "_b")
     )
-    mine = (pairs["source_id"] == selected) | (pairs["target_id"] == selected)
-    for subset, width, opacity in ((pairs[~mine], 1, 0.35), (pairs[mine], 2, 0.9)):
-        if subset.empty:
-            continue
-        xs, ys = [], []
-        for r in subset.itertuples(index=False):
-            xs += [r.x_a, r.x_b, None]
-            ys += [r.y_a, r.y_b, None]
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", hoverinfo="skip", name="link", opacity=opacity,
-            line={"color": LINK_COLOUR, "width": width, "dash": "dot"},
-        ))  # fmt: skip
+    if pairs.empty:
+        return
+    xs, ys = [], []
+    for r in pairs.itertuples(index=False):
+        xs += [r.x_a, r.x_b, None]
+        ys += [r.y_a, r.y_b, None]
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="lines", hoverinfo="skip", name="link", opacity=0.35,
+        line={"color": LINK_COLOUR, "width": 1, "dash": "dot"},
+    ))  # fmt: skip
 
 
 def _add_timeline_rings(fig, events, y, x, highlights: Highlights, styles) -> None:
     mid = events["earliest"] + (events["latest"] - events["earliest"]) / 2
     rings = [(m, colour, 24) for m, colour, _ in _band_rings(events, highlights.bands, styles)]
-    rings.append((events["id"] == highlights.selected, SELECTED_COLOUR, 22))
     for mask, colour, size in rings:
         if mask.any():
             fig.add_trace(
@@ -569,7 +603,7 @@ def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = Fal
     if anchor is not None:
         rel = (events["start"] - anchor["start"]).map(duration)
         hover += "<br>" + rel + " from the anchor"
-    colours = events["category"].map({k: v.colour for k, v in styles.items()})
+    colours = with_alpha(events["category"].map({k: v.colour for k, v in styles.items()}), opacity)
     fig.add_trace(
         go.Scatter(
             x=[x(t) for t in at],
@@ -578,7 +612,6 @@ def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = Fal
                 "symbol": _shape(events),
                 "size": 13,
                 "color": colours,
-                "opacity": opacity,
                 "line": {"width": 2, "color": colours},
             },
             customdata=events[["id"]].to_numpy(),

@@ -1,4 +1,4 @@
-"""What the browser adds on top of plotly's map: the fit, the selection, labels, tile errors.
+"""What the browser adds on top of plotly's figures: the fit, the selection, labels, tile errors.
 
 Plotly's map resets its zoom whenever its figure changes, and a MapLibre text layer needs
 glyphs that plotly's styles fetch from the internet. So the figure stays the same across a
@@ -13,7 +13,11 @@ elements positioned with MapLibre's own `project` (no request leaves the machine
 - country names, upper-case and grey under the rest, from `static/labels/countries.json`
   (built by scripts/build_country_labels.py; by area as the reader zooms in), in the browser's
   own sans-serif font: no font is fetched;
-- a notice on the map when an online base map's tiles do not load.
+- a notice on the map when an online base map's tiles do not load;
+- on the timeline, a ring on the selected event and its links drawn darker, in an SVG layer over
+  plotly's, placed with the axes' own conversions and redrawn after every plotly draw (a pan of
+  the timeline too). So a click that only selects leaves the timeline's figure as it is, and the
+  browser does not redraw it.
 
 The spec is data (`overlay_spec`); the script is ours and fixed, the spec is JSON written into
 it with `<` escaped, so data cannot end the tag.
@@ -28,6 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from timeline.figures import LINK_COLOUR, SELECTED_COLOUR
+
 CITIES_URL = "app/static/labels/cities.json"
 COUNTRIES_URL = "app/static/labels/countries.json"
 #: Cities at least this large are written to the labels file.
@@ -39,12 +45,14 @@ def overlay_spec(
     *,
     fit_key: str,
     selected: str | None,
+    linked: tuple[str, ...] = (),
     story: tuple[str, ...] = (),
     online: bool = False,
 ) -> dict:
     """The overlay's data: bounds to fit, rings, story stops and place labels.
 
     `placed`: the places in view (with `event_id`, `name`, `lat`, `lon`, `order`).
+    `linked`: the events linked to the selected one, whose links the timeline darkens.
     """
     bounds = None
     if not placed.empty:
@@ -72,6 +80,9 @@ def overlay_spec(
         "stops": stops,
         "labels": labels,
         "online": online,
+        "selected": selected,
+        "linked": list(linked),
+        "colours": {"selected": SELECTED_COLOUR, "link": LINK_COLOUR},
         "cities": CITIES_URL,
         "countries": COUNTRIES_URL,
     }
@@ -233,5 +244,66 @@ _SCRIPT = r"""
     }
   }
   attach(0);
+
+  // The timeline: the selected event's ring and links, over plotly's own drawing.
+  const SVG = 'http://www.w3.org/2000/svg';
+  function findTimeline() {
+    return [...document.querySelectorAll('.js-plotly-plot')].find(
+      g => g._fullLayout && g._fullLayout.xaxis && g.calcdata
+        && (g.data || []).some(t => t.name === 'events'));
+  }
+  function drawTimeline(gd) {
+    const sel = window.__tmSelection || {};
+    const host = gd.querySelector('.svg-container');
+    if (!host) return;
+    let svg = host.querySelector('svg.tm-timeline-overlay');
+    if (!svg) {
+      svg = document.createElementNS(SVG, 'svg');
+      svg.setAttribute('class', 'tm-timeline-overlay');
+      svg.style.cssText = 'position:absolute;left:0;top:0;pointer-events:none;overflow:hidden';
+      host.appendChild(svg);
+    }
+    svg.replaceChildren();
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const trace = gd.data.findIndex(t => t.name === 'events');
+    if (!sel.selected || trace < 0 || !gd.calcdata[trace]) return;
+    // The plot area only: a point panned out of it is not drawn on the axes.
+    svg.setAttribute('width', xa._length);
+    svg.setAttribute('height', ya._length);
+    svg.style.left = xa._offset + 'px';
+    svg.style.top = ya._offset + 'px';
+    const at = {};
+    for (const p of gd.calcdata[trace]) {
+      const id = Array.isArray(p.data) ? p.data[0] : p.data;
+      if (id === sel.selected || sel.linked.includes(id)) at[id] = [xa.c2p(p.x), ya.c2p(p.y)];
+    }
+    const here = at[sel.selected];
+    if (!here) return;
+    const add = (name, attrs) => {
+      const node = document.createElementNS(SVG, name);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+      svg.appendChild(node);
+    };
+    for (const id of sel.linked) {
+      if (!at[id]) continue;
+      add('line', {x1: here[0], y1: here[1], x2: at[id][0], y2: at[id][1],
+        stroke: sel.colours.link, 'stroke-width': 2, 'stroke-dasharray': '2,3', opacity: 0.9});
+    }
+    add('circle', {cx: here[0], cy: here[1], r: 11, fill: 'none',
+      stroke: sel.colours.selected, 'stroke-width': 3, class: 'tm-timeline-ring'});
+  }
+  window.__tmSelection = {selected: spec.selected, linked: spec.linked, colours: spec.colours};
+  (function attachTimeline(tries) {
+    const gd = findTimeline();
+    if (!gd) {
+      if (tries < 400) setTimeout(() => attachTimeline(tries + 1), 50);
+      return;
+    }
+    if (!gd.__tmTimeline) {
+      gd.__tmTimeline = true;
+      gd.on('plotly_afterplot', () => drawTimeline(gd));
+    }
+    drawTimeline(gd);
+  })(0);
 })();
 """

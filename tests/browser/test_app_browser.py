@@ -167,16 +167,56 @@ def test_click_sumy_marker_shows_card_and_quote_in_view(page, app_url):
     screenshot(page, "sumy-card-quote")
 
 
+_RING_JS = """
+(chart) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[chart];
+  const ring = gd.querySelector('svg.tm-timeline-overlay circle.tm-timeline-ring');
+  if (!ring) return null;
+  const r = ring.getBoundingClientRect();
+  return {x: r.left + r.width / 2, y: r.top + r.height / 2,
+          links: gd.querySelectorAll('svg.tm-timeline-overlay line').length,
+          redraws: gd.__tmTestRedraws || 0};
+}
+"""
+_COUNT_REDRAWS_JS = """
+(chart) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[chart];
+  gd.__tmTestRedraws = 0;
+  gd.on('plotly_afterplot', () => { gd.__tmTestRedraws += 1; });
+}
+"""
+
+
+def ring_on(page: Page, event_id: str) -> dict:
+    """The timeline's selection ring, once it sits on `event_id`'s point (within 2 px)."""
+    point = page.evaluate(_TIMELINE_POINT_JS, [TIMELINE, event_id])
+    page.wait_for_function(
+        f"""([chart, x, y]) => {{
+              const ring = ({_RING_JS})(chart);
+              return ring && Math.abs(ring.x - x) < 2 && Math.abs(ring.y - y) < 2;
+            }}""",
+        arg=[TIMELINE, point["x"], point["y"]],
+        timeout=10_000,
+    )
+    return page.evaluate(_RING_JS, TIMELINE)
+
+
 def test_click_timeline_event_selects_it(page, app_url):
     open_app(page, app_url)
     click_timeline_event(page, "sloviansk-power")
     expect(card(page, "sloviansk-power")).to_be_visible()
     wait_for_query(page, "event", "sloviansk-power")
+    ring_on(page, "sloviansk-power")
 
+    # A click that only selects moves the ring and leaves plotly's timeline alone.
+    page.evaluate(_COUNT_REDRAWS_JS, TIMELINE)
     click_timeline_event(page, "riyadh-talks")
     expect(card(page, "riyadh-talks")).to_be_visible()
     wait_for_query(page, "event", "riyadh-talks")
     expect(card(page, "sloviansk-power")).to_have_count(0)
+    ring = ring_on(page, "riyadh-talks")
+    assert ring["redraws"] == 0, "the timeline was redrawn for a click that only selects"
+    assert ring["links"] >= 1, "the Riyadh talks' links are not drawn darker"
     assert_no_exception(page)
     screenshot(page, "timeline-click-riyadh")
 
