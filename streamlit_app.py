@@ -20,7 +20,15 @@ from timeline import describe
 from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
 from timeline.card import article_html, card_html
 from timeline.dense import cells_figure, histogram_figure, parse_pick
-from timeline.engine import DETAIL_LIMIT, PICK_LIMIT, Engine, open_engine, table_key, upload_key
+from timeline.engine import (
+    DETAIL_LIMIT,
+    PICK_LIMIT,
+    Engine,
+    on_warehouse,
+    open_engine,
+    table_key,
+    upload_key,
+)
 from timeline.figures import (
     MAP_HEIGHT,
     Highlights,
@@ -86,6 +94,8 @@ def key_of(path: str, stamp: float, online: bool) -> str | None:
 def build(path: str, stamp: float, online: bool) -> None:
     """Read and store a table not stored yet, its progress on the page (a million rows take
     a while once; every later start opens the store in about a second)."""
+    if on_warehouse():  # its tables are read where they lie: nothing to read or store here
+        return
     key = key_of(path, stamp, online)
     if key is None or open_store(key) is not None:
         return

@@ -5,7 +5,8 @@
 
 `streamlit_app.py` reads the seed story from a throwaway PostgreSQL cluster, on a server that
 has no local store of it, and shows what it shows from the local store: the same count of
-events in the whole-story window and, for an event opened by its link, the very same card.
+events in the whole-story window and, for an event opened by its link, the very same card and
+the source text its quote is highlighted in.
 
 The warehouse tables are the app's own store of `seeds/`, copied with
 `timeline.queries.load_into`, and the app logs in as a role that may only read them: a
@@ -126,9 +127,9 @@ def card_html(at: AppTest, event_id: str) -> str:
 
 def test_the_app_opens_on_postgresql_with_no_exception(warehouse_run):
     assert not warehouse_run.app.exception, warehouse_run.app.exception
-    # The engine the app cached holds a connection of READER: it really asked PostgreSQL.
-    # (At least one: the throwaway engine of the xfail bug below may not be collected yet.)
-    assert warehouse_run.reader_connections >= 1
+    # The engine the app cached holds a connection of READER: it really asked PostgreSQL, and
+    # the runs did not open one more each (they once built a throwaway engine every rerun).
+    assert warehouse_run.reader_connections == 1
 
 
 def test_the_whole_story_window_counts_the_seed_events_as_the_local_store_does(
@@ -149,26 +150,12 @@ def test_an_event_link_shows_the_same_card_as_the_local_store(warehouse_run, loc
     assert card == card_html(local_run, EVENT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: streamlit_app.build() decides whether the table is stored from key_of() and "
-    "open_store(), not engine.is_stored(), which knows TIMELINE_MAP_IBIS_URL: on a server with "
-    "no local store of the table, every run shows 'Stored: later starts open it at once' and "
-    "calls open_engine(), i.e. opens one more warehouse connection and runs Engine.__init__'s "
-    "queries, on every rerun of every session",
-)
 def test_a_server_without_a_local_store_does_not_claim_to_read_and_store_the_table(
     warehouse_run,
 ):
     assert [status.label for status in warehouse_run.app.get("status")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: Engine.sources is {} when the engine has no store (a warehouse holds events, "
-    "places and links only), so the card cites 'the story's source text' but the expander "
-    "'Read the source, the sentence highlighted' is missing",
-)
 def test_the_source_text_behind_the_card_can_be_read_as_with_the_local_store(
     warehouse_run, local_run
 ):

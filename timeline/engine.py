@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from timeline import queries as Q
+from timeline.enrich import read_source
 from timeline.model import EventTable
 from timeline.store import (
     PLACE_COLUMNS,
@@ -116,8 +117,12 @@ def open_engine(
     A path that names no readable table still opens: an engine of no events whose problems
     say why (as `open_table` reports it).
     """
-    if os.environ.get(URL_ENV):
-        return warehouse_engine(os.environ[URL_ENV], os.environ.get(TABLES_ENV, ""))
+    if on_warehouse():
+        engine = warehouse_engine(os.environ[URL_ENV], os.environ.get(TABLES_ENV, ""))
+        # A warehouse holds the events, places and links; the texts their quotes cite stay
+        # files, read from the table's folder when the server has it.
+        engine.sources = local_sources(path)
+        return engine
     key = table_key(path, online=online)
     if key is None:
         table = open_table(path, online=online)
@@ -134,9 +139,22 @@ def open_engine(
     return Engine(store)
 
 
+def on_warehouse() -> bool:
+    """Whether the app reads a warehouse's tables (`TIMELINE_MAP_IBIS_URL`), not a file."""
+    return bool(os.environ.get(URL_ENV))
+
+
+def local_sources(path: str | Path) -> dict[str, str]:
+    """The source texts beside a table, by file name, as a store keeps them (for a model that
+    has no store: a warehouse's)."""
+    files = table_files(path)[1:]
+    texts = {f.name: read_source(f.parent, f.name)[0] for f in files}
+    return {name: text for name, text in texts.items() if text is not None}
+
+
 def is_stored(path: str | Path, *, online: bool, root: str | Path | None = None) -> bool:
     """Whether `open_engine` would open a stored model rather than read the table."""
-    if os.environ.get(URL_ENV):
+    if on_warehouse():
         return True
     key = table_key(path, online=online)
     return key is None or open_store(key, root=root) is not None
