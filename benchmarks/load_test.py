@@ -5,9 +5,10 @@
 Starts `streamlit run streamlit_app.py` on a free loopback port with the synthetic table of
 `benchmarks/synthetic.py` (stored first, as a first start would), then opens `--sessions`
 websocket sessions speaking Streamlit's own protocol (as the page's script does: see
-tests/test_server_offline.py). Each session runs the app once, then moves the time window
-(the slider's widget state) to random windows, from six hours to the whole table, one rerun
-after another, until `--seconds` have passed or it has made `--reruns` reruns. A rerun is
+tests/test_server_offline.py). Each session opens the app (its first page, timed apart); when
+all have, each moves the time window (the slider's widget state) to random windows, from six
+hours to the whole table, a rerun then `--think` seconds of reading (0: one rerun straight
+after another), until `--seconds` have passed or it has made `--reruns` reruns. A rerun is
 timed from the message sent to the script's end as the server reports it, so the figures
 measure the server, not a browser. Bounded in count and time; nothing leaves 127.0.0.1.
 
@@ -84,8 +85,9 @@ class Session:
         self.sizes: list[int] = []
         self.errors: list[str] = []
         self.slider_id: str | None = None
+        self.first_page: float | None = None
 
-    def run(self, deadline: float, max_reruns: int, rng: random.Random) -> None:
+    def run(self, opened: threading.Barrier, scrub: Scrub, rng: random.Random) -> None:
         try:
             with connect(
                 f"ws://127.0.0.1:{self.port}/_stcore/stream",
@@ -95,13 +97,20 @@ class Session:
                 max_size=None,
                 open_timeout=30,
             ) as ws:
+                t0 = time.perf_counter()
                 self._rerun(ws, None, timed=False)
-                while time.monotonic() < deadline and len(self.times) < max_reruns:
+                self.first_page = time.perf_counter() - t0
+                opened.wait()
+                while time.monotonic() < scrub.deadline and len(self.times) < scrub.reruns:
                     width = rng.choice(WIDTHS)
-                    lo = START + rng.randrange(0, max(SPAN - width, 1) // 3600) * 3600
+                    lo = START + rng.randrange(0, max((SPAN - width) // 3600, 1)) * 3600
                     self._rerun(ws, (lo, lo + width), timed=True)
+                    time.sleep(rng.uniform(0.5, 1.5) * scrub.think)
         except Exception as exc:  # a dropped connection is an error of the run, not a crash
             self.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            if opened.n_waiting and not self.first_page:
+                opened.abort()  # the others must not wait for a session that never opened
 
     def _rerun(self, ws, window: tuple[int, int] | None, *, timed: bool) -> None:
         message = BackMsg()
@@ -138,6 +147,17 @@ class Session:
             self.sizes.append(size)
 
 
+class Scrub:
+    """When the scrubbing ends (set once every session has opened), its bounds and pace."""
+
+    def __init__(self, seconds: float, reruns: int, think: float) -> None:
+        self.seconds, self.reruns, self.think = seconds, reruns, think
+        self.deadline = float("inf")
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     for p in [pid, *_children(pid)]:
@@ -163,6 +183,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--reruns", type=int, default=500, help="at most, per session")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a reader looks between two moves, on average")  # fmt: skip
     parser.add_argument("--folder", default=None)
     args = parser.parse_args()
     folder = Path(args.folder or f"/tmp/timeline-bench-{args.n}")
@@ -181,9 +203,10 @@ def main() -> None:
     try:
         rngs = [random.Random(i) for i in range(args.sessions)]
         sessions = [Session(port) for _ in range(args.sessions)]
-        deadline = time.monotonic() + args.seconds
+        scrub = Scrub(args.seconds, args.reruns, args.think)
+        opened = threading.Barrier(args.sessions, action=scrub.start)
         threads = [
-            threading.Thread(target=s.run, args=(deadline, args.reruns, r), daemon=True)
+            threading.Thread(target=s.run, args=(opened, scrub, r), daemon=True)
             for s, r in zip(sessions, rngs, strict=True)
         ]
         for t in threads:
@@ -200,8 +223,13 @@ def main() -> None:
     times = sorted(t for s in sessions for t in s.times)
     sizes = [b for s in sessions for b in s.sizes]
     errors = [e for s in sessions for e in s.errors]
-    print(f"{args.sessions} sessions for {args.seconds:.0f} s on 127.0.0.1:{port} "
+    print(f"{args.sessions} sessions for {args.seconds:.0f} s on 127.0.0.1:{port}, "
+          f"{args.think:g} s of reading between moves "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+    firsts = sorted(s.first_page for s in sessions if s.first_page is not None)
+    if firsts:
+        print(f"first page, all sessions opening at once: p50 {statistics.median(firsts):.1f} s, "
+              f"last {firsts[-1]:.1f} s")  # fmt: skip
     print(f"reruns: {len(times)}; errors: {len(errors)}")
     for e in errors[:5]:
         print(f"  {e}")

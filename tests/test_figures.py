@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from geopy.distance import geodesic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timeline.card import article_html, card_html
 from timeline.figures import Highlights, fit_view, map_figure, timeline_figure, with_alpha
-from timeline.geometry import circle, great_circle
+from timeline.geometry import circle, circles, great_circle
 from timeline.legend import legend_entries, legend_html
 from timeline.story import PALETTE, story_for_table
 from timeline.table import parse_events, read_events
@@ -62,9 +65,22 @@ def test_uncertain_places_get_circles_of_the_table_radius(seed):
     assert rings and all(t.fill == "toself" for t in rings)
     # The Kursk Oblast point: its circle is 100 km on the ground.
     ring = circle(51.75, 36.017, PLACE_RADIUS_KM["region"])
-    from geopy.distance import geodesic
+    assert all(geodesic((51.75, 36.017), p).km == pytest.approx(100, abs=0.01) for p in ring)
 
-    assert geodesic((51.75, 36.017), ring[10]).km == pytest.approx(100, abs=0.01)
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lat=st.floats(-89.9, 89.9),
+    lon=st.floats(-180, 180),
+    radius_km=st.sampled_from(sorted({r for r in PLACE_RADIUS_KM.values() if r > 0})),
+)
+def test_every_circle_is_its_radius_on_the_ellipsoid(lat, lon, radius_km):
+    lats, lons = circles([lat], [lon], [radius_km])
+    for p in zip(lats[0], lons[0], strict=True):
+        assert geodesic((lat, lon), p).km == pytest.approx(radius_km, rel=3e-4)
+    # Closed (a ring round a pole may meet itself at +180 and -180: the same meridian).
+    assert lats[0][0] == pytest.approx(lats[0][-1])
+    assert (lons[0][0] - lons[0][-1] + 1) % 360 == pytest.approx(1)
 
 
 def test_two_places_are_joined_by_a_great_circle_arc(seed):

@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 
 from timeline.basemap import apply_basemap
 from timeline.describe import duration
-from timeline.geometry import circle, great_circle, joined
+from timeline.geometry import circles, great_circle, joined, rings_joined
 from timeline.story import Band, category_styles
 from timeline.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, TIME_PRECISIONS, Category
 from timeline.window import events_in_window
@@ -229,11 +229,7 @@ def finish_map(fig: go.Figure, points: pd.DataFrame, basemap: str, height: int) 
 def _add_circles(fig: go.Figure, placed: pd.DataFrame, styles: Mapping[str, Category]) -> None:
     radius = placed["geo_precision"].astype("str").map(PLACE_RADIUS_KM).fillna(0)
     for category, group in placed[radius > 0].groupby("category", sort=False):
-        rings = [
-            list(circle(r.lat, r.lon, PLACE_RADIUS_KM[str(r.geo_precision)]))
-            for r in group.itertuples(index=False)
-        ]
-        lats, lons = joined(rings)
+        lats, lons = rings_joined(*circles(group["lat"], group["lon"], radius[group.index]))
         colour = styles[category].colour
         fig.add_trace(
             go.Scattermap(

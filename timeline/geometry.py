@@ -1,30 +1,57 @@
 """Shapes drawn on the map: circles of place uncertainty and great-circle arcs.
 
-Circles use geopy's WGS-84 geodesic, so a 100 km radius is 100 km on the ground at any
-latitude. Each shape is a list of (lat, lon) rings separated by None, the form plotly's
+Circles are drawn on the WGS-84 ellipsoid, so a 100 km radius is 100 km on the ground at any
+latitude (to 10 m: checked against geopy's geodesic in the tests), and computed for all places
+at once with numpy: a geodesic per vertex took a second per map of a few hundred places. Each
+shape is a list of (lat, lon) rings separated by None, the form plotly's
 Scattermap draws as one trace however many shapes there are.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
-from geopy.distance import geodesic
 
 CIRCLE_POINTS = 48
 ARC_POINTS = 64
+#: WGS-84: equatorial radius (km) and first eccentricity squared.
+_A_KM = 6378.137
+_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
 
 
-@lru_cache(maxsize=4096)
-def circle(lat: float, lon: float, radius_km: float) -> tuple[tuple[float, float], ...]:
-    """A closed ring of points `radius_km` from (lat, lon) on the WGS-84 ellipsoid."""
-    centre = (lat, lon)
-    ring = []
-    for bearing in np.linspace(0, 360, CIRCLE_POINTS + 1):
-        p = geodesic(kilometers=radius_km).destination(centre, bearing)
-        ring.append((p.latitude, p.longitude))
-    return tuple(ring)
+def circles(lat, lon, radius_km) -> tuple[np.ndarray, np.ndarray]:
+    """Closed rings of points `radius_km` from each (lat, lon): latitudes and longitudes, one
+    row of `CIRCLE_POINTS + 1` per centre (longitudes continuous: they may pass 180).
+
+    Each bearing's angular distance uses the ellipsoid's radius of curvature in that direction
+    at the centre (Euler: 1/R = cos²b/M + sin²b/N), then the sphere's destination formula. For
+    the radii drawn here (up to a few hundred km) that is within 0.03% of the geodesic.
+    """
+    phi = np.radians(np.asarray(lat, dtype="float"))[:, None]
+    lam = np.radians(np.asarray(lon, dtype="float"))[:, None]
+    r = np.asarray(radius_km, dtype="float")[:, None]
+    bearing = np.radians(np.linspace(0, 360, CIRCLE_POINTS + 1))[None, :]
+    w = 1 - _E2 * np.sin(phi) ** 2
+    meridian, normal = _A_KM * (1 - _E2) / w**1.5, _A_KM / np.sqrt(w)
+    d = r * (np.cos(bearing) ** 2 / meridian + np.sin(bearing) ** 2 / normal)
+    lat2 = np.arcsin(np.sin(phi) * np.cos(d) + np.cos(phi) * np.sin(d) * np.cos(bearing))
+    lon2 = lam + np.arctan2(
+        np.sin(bearing) * np.sin(d) * np.cos(phi), np.cos(d) - np.sin(phi) * np.sin(lat2)
+    )
+    return np.degrees(lat2), np.degrees(lon2)
+
+
+def circle(lat: float, lon: float, radius_km: float) -> list[tuple[float, float]]:
+    """One ring of `circles`, as (lat, lon) points."""
+    lats, lons = circles([lat], [lon], [radius_km])
+    return list(zip(lats[0].tolist(), lons[0].tolist(), strict=True))
+
+
+def rings_joined(lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`circles`' rows as one lat array and one lon array, rings separated by NaN (a gap to
+    plotly, as None is in `joined`): float arrays go to plotly whole, where lists are
+    checked item by item."""
+    gap = np.full((len(lats), 1), np.nan)
+    return np.hstack([lats, gap]).ravel(), np.hstack([lons, gap]).ravel()
 
 
 def great_circle(
