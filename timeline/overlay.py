@@ -246,7 +246,6 @@ _SCRIPT = r"""
   attach(0);
 
   // The timeline: the selected event's ring and links, over plotly's own drawing.
-  const SVG = 'http://www.w3.org/2000/svg';
   function findTimeline() {
     return [...document.querySelectorAll('.js-plotly-plot')].find(
       g => g._fullLayout && g._fullLayout.xaxis && g.calcdata
@@ -256,6 +255,8 @@ _SCRIPT = r"""
     const sel = window.__tmSelection || {};
     const host = gd.querySelector('.svg-container');
     if (!host) return;
+    // SVG's namespace, taken from plotly's own drawing (no URL written here).
+    const SVG = host.querySelector('svg').namespaceURI;
     let svg = host.querySelector('svg.tm-timeline-overlay');
     if (!svg) {
       svg = document.createElementNS(SVG, 'svg');
