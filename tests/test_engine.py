@@ -89,6 +89,25 @@ def test_memory_and_duckdb_agree(memory, duck, window, claims):
     assert duck.count_placed(*window, claims=claims) == placed
 
 
+def test_a_window_asked_again_is_answered_once_for_every_session(duck, monkeypatch):
+    asked = []
+    query = duck._query
+    monkeypatch.setattr(duck, "_query", lambda q, *a, **k: asked.append(q) or query(q, *a, **k))
+    lo, hi = T("2025-03-17T00:00Z"), T("2025-03-17T06:00Z")  # no other test asks this one
+    first = duck.cells(lo, hi)
+    assert duck.cells(lo, hi).equals(first) and len(asked) == 1
+    assert duck.count(lo, hi) == duck.count(lo, hi) and len(asked) == 2
+    # Another filter is another question.
+    duck.count(lo, hi, claims={"confirmed"})
+    assert len(asked) == 3
+    # A reader who changes the answer changes their copy only (pandas copies on write).
+    first.loc[:, "cell_count"] = -1
+    assert (duck.cells(lo, hi)["cell_count"] > 0).all() and len(asked) == 3
+    monkeypatch.setattr(E, "SHARED_ANSWERS", 1)
+    duck.bins(lo, hi)
+    assert len(duck._answers) == 1
+
+
 @pytest.mark.parametrize("direction", [1, -1])
 def test_stepping_agrees(memory, duck, direction):
     call = memory.event("trump-putin-call")

@@ -32,6 +32,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,9 @@ DETAIL_LIMIT = 500
 MEMORY_LIMIT = 50_000
 #: Past this many events, pickers search titles instead of listing every event.
 PICK_LIMIT = 1_000
+#: Answers of window queries kept for every session (see `Engine._shared`); the largest, a
+#: detailed window's rows, holds at most DETAIL_LIMIT events.
+SHARED_ANSWERS = 256
 #: Files beside the table larger than this are not part of its key (another big table is not
 #: one of its source texts, and hashing it would cost every start).
 SIDE_FILE_LIMIT = 10_000_000
@@ -179,6 +183,7 @@ class Engine:
         self._pool: queue.SimpleQueue[Q.Tables] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._details: dict[str, Q.Detail | None] = {}
+        self._answers: dict[tuple, Future] = {}
         if tables is not None:  # a warehouse: one connection given, no store
             self._pool.put(tables)
         manifest = store.manifest if store is not None else {}
@@ -232,7 +237,7 @@ class Engine:
     def count(self, lo, hi, *, claims: Collection[str] | None = None) -> int:
         if self.frames is not None:
             return len(self._window_frame(lo, hi, claims))
-        return self._query(Q.count_in_window, lo, hi, claim_statuses=claims)
+        return self._shared("count", Q.count_in_window, lo, hi, claims)
 
     def window(self, lo, hi, *, claims: Collection[str] | None = None) -> pd.DataFrame:
         """Every event of the window, whole rows, by `earliest`: ask `count` first."""
@@ -240,7 +245,7 @@ class Engine:
             return self._window_frame(lo, hi, claims)
         # What the figures and lists read; a card asks for its one event whole (`event`).
         columns = [*Q.LIST_COLUMNS, "source_file"]
-        found = self._query(Q.events_in_window, lo, hi, claim_statuses=claims, columns=columns)
+        found = self._shared("window", Q.events_in_window, lo, hi, claims, columns=columns)
         found.attrs["window"] = (lo, hi, claims)
         return found
 
@@ -254,11 +259,11 @@ class Engine:
         # The window's places by the window (their copies of the event's times let the engine
         # skip row groups), not by a list of ids, which scanned every place.
         lo, hi, claims = events.attrs["window"]
-        return self._query(Q.places_in_window, lo, hi, claim_statuses=claims)
+        return self._shared("places", Q.places_in_window, lo, hi, claims)
 
     def count_placed(self, lo, hi, *, claims: Collection[str] | None = None) -> int:
         """Events of the window with a place: the map's count."""
-        return self._query(Q.count_placed_in_window, lo, hi, claim_statuses=claims)
+        return self._shared("placed", Q.count_placed_in_window, lo, hi, claims)
 
     def neighbour(
         self, when, direction: int, after_id: str = "", *, claims=None
@@ -333,10 +338,10 @@ class Engine:
     # --- aggregates ------------------------------------------------------------------------------
 
     def bins(self, lo, hi, *, claims=None, max_bins: int = 120) -> pd.DataFrame:
-        return self._query(Q.counts_per_bin, lo, hi, claim_statuses=claims, max_bins=max_bins)
+        return self._shared("bins", Q.counts_per_bin, lo, hi, claims, max_bins=max_bins)
 
     def cells(self, lo, hi, *, claims=None) -> pd.DataFrame:
-        return self._query(Q.counts_per_cell, lo, hi, cell_deg=self.cell_deg, claim_statuses=claims)
+        return self._shared("cells", Q.counts_per_cell, lo, hi, claims, cell_deg=self.cell_deg)
 
     def cell_events(self, lo, hi, cell: tuple[int, int], *, claims=None, limit=20, offset=0):
         return self._query(
@@ -377,6 +382,37 @@ class Engine:
     def _query(self, query, *args, **kwargs):
         with self.tables() as t:
             return query(t, *args, **kwargs)
+
+    def _shared(self, name: str, query, lo, hi, claims, **kwargs):
+        """`query` of a window, answered once for every session of the process.
+
+        Readers ask the same windows again and again: every session opens on the whole table,
+        presets and steps land on the same windows, a click reruns the window it is in. The
+        table never changes under an engine. Sessions that ask while the first is still being
+        answered wait for its answer (twenty readers opening one link ask once, not twenty
+        times). Each asker gets a shallow copy of a frame: pandas
+        copies on write, so a change a reader makes never reaches the answer kept.
+        """
+        given = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
+        key = (name, lo, hi, None if claims is None else tuple(sorted(claims)), given)
+        with self._lock:
+            pending = self._answers.pop(key, None)
+            asking = pending is None
+            if asking:  # the first to ask; who asks meanwhile waits for this answer
+                pending = Future()
+            self._answers[key] = pending  # the most recent, last
+            while len(self._answers) > SHARED_ANSWERS:
+                self._answers.pop(next(iter(self._answers)))
+        if asking:
+            try:
+                pending.set_result(self._query(query, lo, hi, claim_statuses=claims, **kwargs))
+            except BaseException as exc:
+                with self._lock:
+                    if self._answers.get(key) is pending:
+                        del self._answers[key]  # not kept: the next asker tries again
+                pending.set_exception(exc)
+        answer = pending.result()
+        return answer.copy(deep=False) if isinstance(answer, pd.DataFrame) else answer
 
     def _scalar(self, expr):
         with self.tables() as t:
