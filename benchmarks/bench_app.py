@@ -11,8 +11,8 @@ Prints, as times and ratios, against the budgets of issue 9:
   every event in the window, serialised;
 - a tick of Play (the window moved by one step: the fragment reruns the same view);
 - resident memory with the table open and five sessions (budget 1 GB);
-- the seed story's rerun, beside the app as it was before the store (`git show` of the last
-  commit before issue 9's engine), which must not be faster.
+- the seed story's rerun, beside the app as it was before the store (the whole tree of the
+  last commit before issue 9's engine, from `git archive`), which must not be faster.
 
 The CSV and its store are kept in the folder (default /tmp/timeline-bench-N) so a second run
 measures the same files; the first import is always timed into a fresh store folder.
@@ -200,17 +200,15 @@ def main() -> None:
 
 
 def seed_compare() -> None:
-    """The seed story's rerun now and before the engine, each in its own process."""
-    before = Path(tempfile.mkdtemp()) / "app_before.py"
-    shown = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{BEFORE}:streamlit_app.py"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    before.write_text(shown.stdout)
+    """The seed story's rerun now and before the engine, each in its own process and each
+    with its own code: the whole tree at `BEFORE` (its app alone over today's package would
+    measure neither)."""
+    before = Path(tempfile.mkdtemp())
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE], capture_output=True,
+                             check=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
     times = {}
-    for label, app in (("now", ROOT / "streamlit_app.py"), ("before", before)):
+    for label, tree in (("now", ROOT), ("before", before)):
         code = (
             "import sys, time, statistics; sys.path.insert(0, {!r})\n"
             "from streamlit.testing.v1 import AppTest\n"
@@ -221,11 +219,13 @@ def seed_compare() -> None:
             "    t0 = time.perf_counter(); at.run(); t.append(time.perf_counter() - t0)\n"
             "assert not at.exception, at.exception\n"
             "print(statistics.median(t))\n"
-        ).format(str(ROOT), str(ROOT / "seeds"), str(app))
+        ).format(str(tree), str(tree / "seeds"), str(tree / "streamlit_app.py"))
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             cwd=ROOT, check=True)  # fmt: skip
+                             cwd=tree)  # fmt: skip
+        if out.returncode != 0:
+            raise SystemExit(f"the seed app ({label}) failed:\n{out.stderr[-2000:]}")
         times[label] = float(out.stdout.strip().splitlines()[-1])
-    shutil.rmtree(before.parent, ignore_errors=True)
+    shutil.rmtree(before, ignore_errors=True)
     print(f"\n{'':<48} {'now':>12} {'before':>12} {'ratio':>8}")
     row("seed story (16 events): a rerun", times["now"], times["before"])
 
