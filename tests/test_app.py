@@ -255,7 +255,7 @@ def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, m
     monkeypatch.setattr(E, "PICK_LIMIT", 100)
     at = run(env_table=str(tmp_path), monkeypatch=monkeypatch)
     assert not at.exception
-    assert count_line(at).startswith("**2500 of 2500 events**")
+    assert count_line(at).startswith("**2,500 of 2,500 events**")
     cells = figure(at, "map")["data"][0]
     assert all(c[0].startswith("cell|") for c in cells["customdata"])
     bars = [t for t in figure(at, "timeline")["data"] if t["type"] == "bar"]

@@ -16,11 +16,11 @@ def count_line(
 ) -> str:
     """'12 of 16 events in the window · 11 on the map · 3 rows not loaded · 4 hidden by the
     claims filter' (Markdown: numbers in bold; parts with nothing to say left out)."""
-    parts = [f"**{in_window} of {total} events** in the window", f"**{on_map}** on the map"]
+    parts = [f"**{in_window:,} of {total:,} events** in the window", f"**{on_map:,}** on the map"]
     if hidden:
-        parts.append(f"**{hidden}** hidden by the claims filter")
+        parts.append(f"**{hidden:,}** hidden by the claims filter")
     if not_loaded:
-        parts.append(f"**{not_loaded}** row{'s' if not_loaded != 1 else ''} not loaded")
+        parts.append(f"**{not_loaded:,}** row{'s' if not_loaded != 1 else ''} not loaded")
     return " · ".join(parts)
 
 

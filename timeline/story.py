@@ -587,5 +587,5 @@ def dense_presets(times: pd.Series, whole: Window) -> tuple[Window, ...]:
         best = int(np.argmax(counts))
         start = pd.Timestamp(starts[best]).tz_localize("UTC")
         end = min(start + width, whole.end)
-        out.append(Window(f"Busiest {name} ({int(counts[best])} events)", start, end))
+        out.append(Window(f"Busiest {name} ({int(counts[best]):,} events)", start, end))
     return tuple(out)
