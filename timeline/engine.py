@@ -390,8 +390,8 @@ class Engine:
         presets and steps land on the same windows, a click reruns the window it is in. The
         table never changes under an engine. Sessions that ask while the first is still being
         answered wait for its answer (twenty readers opening one link ask once, not twenty
-        times). Each asker gets a shallow copy of a frame: pandas
-        copies on write, so a change a reader makes never reaches the answer kept.
+        times). Each asker gets a shallow copy of a frame: pandas copies on write, so a change
+        a reader makes never reaches the answer kept.
         """
         given = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
         key = (name, lo, hi, None if claims is None else tuple(sorted(claims)), given)
