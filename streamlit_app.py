@@ -77,10 +77,13 @@ def load(path: str, stamp: float, online: bool) -> tuple[Engine, object]:
     table_path, _ = resolve_table(path)
     story = story_for_table(table_path, engine.story_events())
     # Streamlit runs a full garbage collection after every script run; over the ~200,000
-    # objects of the libraries and the opened table that took ~0.15 s of every rerun. What
-    # exists now lives as long as the server: freeze it out of the collector's walks (objects
-    # are still freed by reference counting when they go).
-    gc.freeze()
+    # objects of the libraries and the first table that took ~0.15 s of every rerun. Once per
+    # process, after a collection (so no garbage is kept), freeze what is left out of the
+    # collector's walks: it is the server's own. Later tables are not frozen, so nothing a
+    # session holds then (its figures) can be kept past its end.
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
     return engine, story
 
 
@@ -179,12 +182,25 @@ upload = st.sidebar.file_uploader(
 )
 if upload is not None:
     data = upload.getvalue()
-    table, story = load_upload(upload.name, hashlib.sha256(data).hexdigest(), online_places, data)
+    digest = hashlib.sha256(data).hexdigest()
+    engine, story = load_upload(upload.name, digest, online_places, data)
+    shown = f"upload:{digest}"
 else:
+    shown = str(TABLE)
     build(str(TABLE), stamp_of(TABLE), online_places)
     engine, story = load(str(TABLE), stamp_of(TABLE), online_places)
 bounds = (story.whole.start, story.whole.end)
 ss = st.session_state
+
+# Another table opened in this session (a file dropped on the upload box, or taken off it):
+# the window, the selection and the URL of the one before mean nothing for it.
+if ss.get("table_shown", shown) != shown:
+    ss.window = (naive(bounds[0]), naive(bounds[1]))
+    ss.event = None
+    ss.cell = None
+    ss.cell_page = 0
+    ss.playing = False
+ss.table_shown = shown
 
 # --- state from the URL, once per session ------------------------------------------------------
 

@@ -100,7 +100,7 @@ class Session:
                 t0 = time.perf_counter()
                 self._rerun(ws, None, timed=False)
                 self.first_page = time.perf_counter() - t0
-                opened.wait()
+                opened.wait(timeout=600)
                 while time.monotonic() < scrub.deadline and len(self.times) < scrub.reruns:
                     width = rng.choice(WIDTHS)
                     lo = START + rng.randrange(0, max((SPAN - width) // 3600, 1)) * 3600
@@ -109,7 +109,7 @@ class Session:
         except Exception as exc:  # a dropped connection is an error of the run, not a crash
             self.errors.append(f"{type(exc).__name__}: {exc}")
         finally:
-            if opened.n_waiting and not self.first_page:
+            if self.first_page is None:
                 opened.abort()  # the others must not wait for a session that never opened
 
     def _rerun(self, ws, window: tuple[int, int] | None, *, timed: bool) -> None:

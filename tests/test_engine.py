@@ -167,6 +167,20 @@ def test_the_cells_figure_is_one_disc_per_cell_with_its_mix(dense):
     assert "known only to a day or coarser" in biggest
     assert "%" in biggest.split("<br>")[1]  # the category mix
     assert len(fig.to_json()) < 300_000
+    # Faint = placed coarsely, in the colour: a click's selection dims no disc.
+    scale = [colour for _, colour in trace.marker.colorscale]
+    shares = cells_coarse_share(cells)
+    for pick, number in zip(trace.customdata[:, 0], trace.marker.color, strict=True):
+        alpha = float(scale[2 * number].rsplit(",", 1)[1].rstrip(")"))
+        assert alpha == pytest.approx(0.85 - 0.45 * shares[pick], abs=0.06)
+    assert trace.unselected.marker.opacity == trace.selected.marker.opacity == 1.0
+
+
+def cells_coarse_share(cells):
+    """Each cell's share of events placed only to a region or a country, by its pick."""
+    one = cells.drop_duplicates(["cell_y", "cell_x"])
+    picks = "cell|" + one["cell_y"].astype("str") + "|" + one["cell_x"].astype("str")
+    return dict(zip(picks, one["place_coarse_share"], strict=True))
 
 
 def test_the_histogram_stacks_categories_and_names_its_bins(dense):

@@ -26,11 +26,17 @@ from timeline.figures import (
     _styles,
     date_ticks,
     finish_map,
+    plain_selection,
+    with_alpha,
 )
 from timeline.vocab import Category
 
 #: Disc diameters in pixels of the smallest and the largest cell.
 CELL_SIZES = (7, 30)
+#: Disc opacity: a cell of events placed exactly, and one of events placed only to a region or
+#: a country; in between by the share so placed, in COARSE_STEPS steps.
+CELL_OPACITY = (0.85, 0.40)
+COARSE_STEPS = 5
 
 
 def cells_figure(
@@ -46,20 +52,25 @@ def cells_figure(
     if not cells.empty:
         per = _per_cell(cells, styles)
         # One trace, a colour per disc: a trace per category cost more than the counting.
+        # The faintness (placed coarsely) is in the colour, not in `marker.opacity`: plotly's
+        # selection of a clicked disc restyles opacity (see `plain_selection`).
+        alphas = np.linspace(*CELL_OPACITY, COARSE_STEPS)
         fig.add_trace(
             go.Scattermap(
+                **plain_selection(),
                 lat=per["lat"].to_numpy(),
                 lon=per["lon"].to_numpy(),
                 mode="markers",
                 marker={
                     "size": per["size"].to_numpy(),
-                    # Category numbers through a stepped scale: plotly checks a list of
-                    # colour names one by one, an array of numbers at once.
+                    # Numbers through a stepped scale, a step per category and faintness:
+                    # plotly checks a list of colour names one by one, numbers at once.
                     "color": per["colour"].to_numpy(),
-                    "colorscale": _steps([v.colour for v in styles.values()]),
+                    "colorscale": _steps(
+                        [rgba for v in styles.values() for rgba in with_alpha(v.colour, alphas)]
+                    ),
                     "cmin": -0.5,
-                    "cmax": len(styles) - 0.5,
-                    "opacity": per["opacity"].to_numpy(),
+                    "cmax": len(styles) * COARSE_STEPS - 0.5,
                 },
                 customdata=per[["pick"]].to_numpy(),
                 text=per["hover"].tolist(),
@@ -71,7 +82,8 @@ def cells_figure(
 
 
 def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFrame:
-    """One row per cell: its centre, size, opacity, commonest category's colour, hover, pick."""
+    """One row per cell: its centre, size, colour number (commonest category and how coarsely
+    placed, see `cells_figure`), hover, pick."""
     keys = ["cell_y", "cell_x"]
     ranked = cells.sort_values([*keys, "count"], ascending=[True, True, False])
     # Largest first, so a small disc is drawn over a large neighbour rather than under it;
@@ -93,8 +105,9 @@ def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFra
     per["mix"] = mix.str.replace(r"^(<br>)+|(?<=<br>)(<br>)+|(<br>)+$", "", regex=True)
     scale = np.sqrt(per["cell_count"] / per["cell_count"].max())
     per["size"] = CELL_SIZES[0] + (CELL_SIZES[1] - CELL_SIZES[0]) * scale
-    per["opacity"] = 0.85 - 0.45 * per["place_coarse_share"]
-    per["colour"] = per["category"].map({k: i for i, k in enumerate(styles)}).astype("int64")
+    coarse = np.round(per["place_coarse_share"].to_numpy() * (COARSE_STEPS - 1)).astype("int64")
+    category = per["category"].map({k: i for i, k in enumerate(styles)}).astype("int64")
+    per["colour"] = category * COARSE_STEPS + coarse
     per["hover"] = (
         "<b>"
         + per["cell_count"].map("{:,} events".format)

@@ -152,7 +152,7 @@ def local_sources(path: str | Path) -> dict[str, str]:
     """The source texts beside a table, by file name, as a store keeps them (for a model that
     has no store: a warehouse's)."""
     files = table_files(path)[1:]
-    texts = {f.name: read_source(f.parent, f.name)[0] for f in files}
+    texts = {f.name: read_source(f.parent.resolve(), f.name)[0] for f in files}
     return {name: text for name, text in texts.items() if text is not None}
 
 

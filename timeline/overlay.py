@@ -294,7 +294,11 @@ _SCRIPT = r"""
       stroke: sel.colours.selected, 'stroke-width': 3, class: 'tm-timeline-ring'});
   }
   window.__tmSelection = {selected: spec.selected, linked: spec.linked, colours: spec.colours};
+  // One search at a time: a newer run of this script (a tick of Play) ends the older one.
+  const search = (window.__tmTimelineSearch || 0) + 1;
+  window.__tmTimelineSearch = search;
   (function attachTimeline(tries) {
+    if (search !== window.__tmTimelineSearch) return;
     const gd = findTimeline();
     if (!gd) {
       if (tries < 400) setTimeout(() => attachTimeline(tries + 1), 50);

@@ -326,3 +326,17 @@ def test_issue4_relative_axis_claim_filter_and_story_steps(page, app_url):
     assert traces(page, MAP, "Story route, step to step"), "no story route after two steps"
     assert_no_exception(page)
     screenshot(page, "issue4-story-step-2")
+
+
+def test_a_file_dropped_on_the_upload_box_opens_with_its_events(page, app_url, network_log):
+    # A reader's own file, by content alone: here a UCDP GED sample, in place of the story.
+    sample = ROOT / "tests/data/formats/ucdp_ged.csv"
+    loaded = len(open_table(sample).events)
+    open_app(page, app_url)
+    # Read, placed (the world gazetteer opens on first use) and checked: longer than a click.
+    with expect_rerun(page, timeout=120_000):
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(sample)
+    assert_no_exception(page)
+    expect(page.get_by_text(f"{loaded:,} of {loaded:,} events")).to_be_visible()
+    assert network_log.forbidden() == []  # read on this machine, sent nowhere
+    screenshot(page, "upload-ucdp")
