@@ -457,8 +457,7 @@ def view() -> None:
     held = (id(engine), engine, id(story), story)  # kept alive with what is built from them
     if dense:
         visible, placed = None, None
-        on_map = memo("count", (*held[::2], lo, hi, claims),
-                      lambda: (held, engine.count_placed(lo, hi, claims=claims)))[1]  # fmt: skip
+        on_map = engine.count_placed(lo, hi, claims=claims)  # kept by the engine for all
     else:
 
         def rows():
