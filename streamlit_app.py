@@ -17,11 +17,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from timeline import describe
-from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP
-from timeline.card import article_html, card_html
-from timeline.dense import cells_figure, histogram_figure, parse_pick
-from timeline.engine import (
+from timeline.app.url import ViewState, parse_query, to_query
+from timeline.data.engine import (
     DETAIL_LIMIT,
     PICK_LIMIT,
     Engine,
@@ -30,7 +27,16 @@ from timeline.engine import (
     table_key,
     upload_key,
 )
-from timeline.figures import (
+from timeline.data.store import open_store
+from timeline.data.window import shift_window, window_around
+from timeline.ingest.files import parse_events, resolve_table, story_geocoder
+from timeline.model.story import story_for_table
+from timeline.model.vocab import CLAIM_STATUSES
+from timeline.views import describe
+from timeline.views.basemap import BASEMAPS, DEFAULT_BASEMAP
+from timeline.views.card import article_html, card_html
+from timeline.views.dense import cells_figure, histogram_figure, parse_pick
+from timeline.views.figures import (
     MAP_HEIGHT,
     Highlights,
     fit_view,
@@ -38,17 +44,11 @@ from timeline.figures import (
     timeline_figure,
     view_range,
 )
-from timeline.layout import PAGE_SCRIPT, PAGE_STYLE, count_line, problems_view
-from timeline.legend import legend_html
-from timeline.overlay import overlay_html, overlay_spec
-from timeline.slider import fits_datetime_slider, stop_label, window_stops
-from timeline.spots import events_at_spot
-from timeline.state import ViewState, parse_query, to_query
-from timeline.store import open_store
-from timeline.story import story_for_table
-from timeline.table import parse_events, resolve_table, story_geocoder
-from timeline.vocab import CLAIM_STATUSES
-from timeline.window import shift_window, window_around
+from timeline.views.layout import PAGE_SCRIPT, PAGE_STYLE, count_line, problems_view
+from timeline.views.legend import legend_html
+from timeline.views.overlay import overlay_html, overlay_spec
+from timeline.views.slider import fits_datetime_slider, stop_label, window_stops
+from timeline.views.spots import events_at_spot
 
 # The seed story beside this script, wherever the app is started from: a story folder, or any
 # supported file (TIMELINE_MAP_TABLE=path/to/acled.csv).

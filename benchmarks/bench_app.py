@@ -128,7 +128,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")  # fmt: skip
     print(f"{'':<48} {'this app':>12} {'naive':>12} {'ratio':>8}")
 
-    from timeline.engine import open_engine
+    from timeline.data.engine import open_engine
 
     t0 = time.perf_counter()
     flat = pd.read_csv(csv)

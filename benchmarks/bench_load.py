@@ -20,10 +20,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from timeline.figures import Highlights, map_figure
-from timeline.store import save_store
-from timeline.table import parse_events
-from timeline.window import events_in_window
+from timeline.data.store import save_store
+from timeline.data.window import events_in_window
+from timeline.ingest.files import parse_events
+from timeline.views.figures import Highlights, map_figure
 
 
 def synthetic_csv(n: int, seed: int = 1) -> str:

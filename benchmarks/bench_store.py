@@ -7,7 +7,7 @@ day, one place each from about 10,000 sites (a tenth placed only to a region or 
 six categories, four claim statuses. The naive way is what a script would do without a store:
 `pandas.read_csv` of the same data as one flat CSV, then a boolean mask (or a groupby) per
 question. Each query is timed warm, the median of a few runs; the store's side runs through
-`timeline.queries` on DuckDB over the Parquet files, exactly as the app would.
+`timeline.data.queries` on DuckDB over the Parquet files, exactly as the app would.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from timeline import queries as Q
-from timeline.store import open_store, save_store, store_key
+from timeline.data import queries as Q
+from timeline.data.store import open_store, save_store, store_key
 
 CATEGORIES = ["battles", "explosions", "violence_civilians", "protests", "riots", "strategic"]
 CLAIMS = ["confirmed", "claimed", "disputed", ""]

@@ -191,7 +191,7 @@ def main() -> None:
     table = write_table(args.n, folder / "table")
     store = folder / "store"
     os.environ["TIMELINE_MAP_CACHE_DIR"] = str(store)
-    from timeline.engine import open_engine
+    from timeline.data.engine import open_engine
 
     t0 = time.perf_counter()
     open_engine(table.parent)  # stored once, so the server opens it

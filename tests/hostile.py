@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from timeline import problems as P
+from timeline.model import problems as P
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from timeline.table import read_events
+from timeline.ingest.files import read_events
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -245,7 +245,7 @@ def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, m
     each opening its card; the anchor is searched, not listed."""
     import sys
 
-    from timeline import engine as E
+    from timeline.data import engine as E
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from synthetic import synthetic_csv

@@ -19,7 +19,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
-from timeline.basemap import BASEMAPS, DEFAULT_BASEMAP, apply_basemap
+from timeline.views.basemap import BASEMAPS, DEFAULT_BASEMAP, apply_basemap
 
 ROOT = Path(__file__).resolve().parents[1]
 BASEMAP_DIR = ROOT / "static" / "basemap"

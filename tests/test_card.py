@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from timeline import describe
-from timeline.card import PLACE_PRECISION_WORDS, card_html
-from timeline.story import story_for_table
-from timeline.table import parse_events, read_events
-from timeline.vocab import CLAIM_STATUSES, TIME_PRECISIONS
+from timeline.ingest.files import parse_events, read_events
+from timeline.model.story import story_for_table
+from timeline.model.vocab import CLAIM_STATUSES, TIME_PRECISIONS
+from timeline.views import describe
+from timeline.views.card import PLACE_PRECISION_WORDS, card_html
 
 #: The only tags and attributes the card itself writes.
 TAGS = {

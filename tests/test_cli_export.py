@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from timeline.export import neutralise_formulas, to_csv
-from timeline.readers import READERS
-from timeline.readers.curated import COLUMNS
-from timeline.table import parse_events
+from timeline.export.tables import neutralise_formulas, to_csv
+from timeline.ingest.files import parse_events
+from timeline.ingest.readers import READERS
+from timeline.ingest.readers.curated import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from timeline.overlay import COUNTRIES_URL, overlay_html, overlay_spec
-from timeline.readers._countries import _TABLE
+from timeline.ingest.readers._countries import _TABLE
+from timeline.views.overlay import COUNTRIES_URL, overlay_html, overlay_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "static" / "labels" / "countries.json"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from timeline import describe
-from timeline.model import EVENT_DTYPES, conform
-from timeline.table import parse_events, read_events
-from timeline.vocab import TIME_PRECISIONS
+from timeline.ingest.files import parse_events, read_events
+from timeline.model.tables import EVENT_DTYPES, conform
+from timeline.model.vocab import TIME_PRECISIONS
+from timeline.views import describe
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from timeline import engine as E
-from timeline.dense import cells_figure, histogram_figure, parse_pick
-from timeline.table import open_table
+from timeline.data import engine as E
+from timeline.ingest.files import open_table
+from timeline.views.dense import cells_figure, histogram_figure, parse_pick
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -215,7 +215,7 @@ def test_parse_pick(value, expected):
 
 def test_two_tables_in_one_folder_have_their_own_stores(tmp_path):
     """The side files are shared, the table is not: each must open its own events."""
-    from timeline.engine import table_key
+    from timeline.data.engine import table_key
 
     (tmp_path / "a.csv").write_text("title,start\nA,2025-03-18T14:00Z\n", "utf-8")
     (tmp_path / "b.csv").write_text("title,start\nB,2025-03-18T14:00Z\nC,2025-03-19T14:00Z\n")

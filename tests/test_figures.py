@@ -8,13 +8,13 @@ from geopy.distance import geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timeline.card import article_html, card_html
-from timeline.figures import Highlights, fit_view, map_figure, timeline_figure, with_alpha
-from timeline.geometry import circle, circles, great_circle
-from timeline.legend import legend_entries, legend_html
-from timeline.story import PALETTE, story_for_table
-from timeline.table import parse_events, read_events
-from timeline.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, Category
+from timeline.ingest.files import parse_events, read_events
+from timeline.model.story import PALETTE, story_for_table
+from timeline.model.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, Category
+from timeline.views.card import article_html, card_html
+from timeline.views.figures import Highlights, fit_view, map_figure, timeline_figure, with_alpha
+from timeline.views.geometry import circle, circles, great_circle
+from timeline.views.legend import legend_entries, legend_html
 
 T = pd.Timestamp
 BOUNDS = (T("2025-03-11T00:00Z"), T("2025-03-26T00:00Z"))

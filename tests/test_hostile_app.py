@@ -12,7 +12,7 @@ import pytest
 from hostile import APP, HEADER, assert_accounted
 from streamlit.testing.v1 import AppTest
 
-from timeline.table import open_table
+from timeline.ingest.files import open_table
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "formats"
 T = ["2025-03-18T10:00+00:00", "2025-03-18T14:00+00:00", "2025-03-19T02:00+00:00"]

@@ -11,9 +11,9 @@ import pytest
 from hostile import APP, ROOT
 from streamlit.testing.v1 import AppTest
 
-from timeline.__main__ import main
-from timeline.story import story_for_table
-from timeline.table import open_table
+from timeline.cli import main
+from timeline.ingest.files import open_table
+from timeline.model.story import story_for_table
 
 EVENTS = """id,title,start,category
 a,Talks open,2025-03-18T10:00+00:00,diplomacy
@@ -115,7 +115,7 @@ def test_validate_on_every_bad_story_has_no_traceback(tmp_path):
         (tmp_path / case).mkdir()
         story_folder(tmp_path / case, toml)
     script = (
-        "import sys, pathlib\nfrom timeline.__main__ import main\n"
+        "import sys, pathlib\nfrom timeline.cli import main\n"
         "for f in sorted(pathlib.Path(sys.argv[1]).iterdir()):\n"
         "    print('EXIT', f.name, main(['validate', str(f / 'story')]), file=sys.stderr)\n"
     )

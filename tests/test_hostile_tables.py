@@ -22,9 +22,9 @@ from hostile import (
 )
 from streamlit.testing.v1 import AppTest
 
-from timeline import problems as P
-from timeline.__main__ import main
-from timeline.table import open_table
+from timeline.cli import main
+from timeline.ingest.files import open_table
+from timeline.model import problems as P
 
 T0 = "2025-03-18T14:00+00:00"
 T1 = "2025-03-18T15:00+00:00"
@@ -307,7 +307,7 @@ def test_validate_on_a_folder_of_hostile_tables_never_tracebacks(tmp_path):
         folder.mkdir()
         write(folder, "events.csv", data)
     script = (
-        "import sys, pathlib\nfrom timeline.__main__ import main\n"
+        "import sys, pathlib\nfrom timeline.cli import main\n"
         "for f in sorted(pathlib.Path(sys.argv[1]).iterdir()):\n"
         "    for cmd in ('validate', 'export'):\n"
         "        print(f.name, cmd, main([cmd, str(f)]), file=sys.stderr)\n"

@@ -4,7 +4,7 @@ the story check, and no row goes unaccounted for (issue 10).
 Each registered reader gets random bytes; each format with a sample gets that sample with
 random cells (or JSON values) swapped for hostile ones: quotes, carriage returns, NUL, a
 byte-order mark, years 0, 10000 and -13.8e9, offsets of +99:99, formulas. After
-`timeline.enrich.finish` (offline), rows in = rows loaded + distinct rows reported not kept.
+`timeline.ingest.enrich.finish` (offline), rows in = rows loaded + distinct rows reported not kept.
 
 """
 
@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata import make_geocoder
-from timeline import problems as P
-from timeline.enrich import finish
-from timeline.readers import ReadOptions, formats, read
-from timeline.story import parse_story
+from timeline.ingest.enrich import finish
+from timeline.ingest.readers import ReadOptions, formats, read
+from timeline.model import problems as P
+from timeline.model.story import parse_story
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "tests" / "data" / "formats"
@@ -203,7 +203,7 @@ def test_each_sample_itself_accounts_for_every_row(fmt):
 
 
 def our_json() -> bytes:
-    from timeline.export import iter_json
+    from timeline.export.tables import iter_json
 
     table = finish(
         read(CURATED.encode(), file="x.csv", fmt="curated", options=ReadOptions()),

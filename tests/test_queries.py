@@ -19,8 +19,8 @@ import ibis
 import pandas as pd
 import pytest
 
-from timeline import queries as Q
-from timeline.store import MARKER_COLUMNS, save_store
+from timeline.data import queries as Q
+from timeline.data.store import MARKER_COLUMNS, save_store
 
 UTC = "UTC"
 LO = pd.Timestamp("2025-03-18T00:00Z")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from timeline.export import to_csv, to_geojson, to_json
-from timeline.table import parse_events, read_events
+from timeline.export.tables import to_csv, to_geojson, to_json
+from timeline.ingest.files import parse_events, read_events
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EVENT_COLUMNS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from timeline.story import read_story
-from timeline.table import read_events
+from timeline.ingest.files import read_events
+from timeline.model.story import read_story
 
 SEEDS = "seeds/events.csv"
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from timeline import store as S
+from timeline.data import store as S
 
 
 def _model(n: int = 5) -> SimpleNamespace:

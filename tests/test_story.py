@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from timeline.problems import PROBLEM_COLUMNS, format_problem
-from timeline.story import (
+from timeline.ingest.files import read_events
+from timeline.model.problems import PROBLEM_COLUMNS, format_problem
+from timeline.model.story import (
     KEYS,
     PALETTE,
     category_colour,
@@ -22,8 +23,7 @@ from timeline.story import (
     read_story,
     story_for_table,
 )
-from timeline.table import read_events
-from timeline.vocab import Category
+from timeline.model.vocab import Category
 
 ROOT = Path(__file__).resolve().parent.parent
 T = pd.Timestamp

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from timeline.readers.curated import COLUMNS
-from timeline.table import parse_events, read_events
+from timeline.ingest.files import parse_events, read_events
+from timeline.ingest.readers.curated import COLUMNS
 
 ARTICLE = "Putin agreed to pause strikes. Zelensky was in Helsinki.\n"
 HEADER = ",".join(COLUMNS)

@@ -8,11 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from timeline.figures import date_ticks, fit_view, map_figure, timeline_figure
-from timeline.layout import count_line, problems_view
-from timeline.overlay import overlay_html, overlay_spec
-from timeline.spots import events_at_spot, spot_labels
-from timeline.table import read_events
+from timeline.ingest.files import read_events
+from timeline.views.figures import date_ticks, fit_view, map_figure, timeline_figure
+from timeline.views.layout import count_line, problems_view
+from timeline.views.overlay import overlay_html, overlay_spec
+from timeline.views.spots import events_at_spot, spot_labels
 
 T = pd.Timestamp
 UKRAINE_CLUSTER = {

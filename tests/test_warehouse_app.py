@@ -9,7 +9,7 @@ events in the whole-story window and, for an event opened by its link, the very 
 the source text its quote is highlighted in.
 
 The warehouse tables are the app's own store of `seeds/`, copied with
-`timeline.queries.load_into`, and the app logs in as a role that may only read them: a
+`timeline.data.queries.load_into`, and the app logs in as a role that may only read them: a
 read-only warehouse account is enough. The cluster is tests/test_queries.py's fixture, so this
 file is skipped when PostgreSQL is not installed, and fails under CI=true.
 """
@@ -27,10 +27,10 @@ from streamlit.testing.v1 import AppTest
 # As tests/test_table.py imports tests.nominatim_server: `python -m pytest` (README, CI) puts
 # the repo root on sys.path.
 from tests.test_queries import postgres  # noqa: F401  (the fixture: a cluster for this module)
-from timeline import queries as Q
-from timeline.engine import TABLES_ENV, URL_ENV, open_engine
-from timeline.store import CACHE_ENV
-from timeline.table import read_events
+from timeline.data import queries as Q
+from timeline.data.engine import TABLES_ENV, URL_ENV, open_engine
+from timeline.data.store import CACHE_ENV
+from timeline.ingest.files import read_events
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from timeline.state import ViewState, parse_query, to_query
-from timeline.table import parse_events
-from timeline.window import events_in_window, neighbour_event, shift_window, window_around
+from timeline.app.url import ViewState, parse_query, to_query
+from timeline.data.window import events_in_window, neighbour_event, shift_window, window_around
+from timeline.ingest.files import parse_events
 
 T = pd.Timestamp
 TABLE = "\n".join(

@@ -1,7 +1,7 @@
 """A sourced, geocoded event table of a news story, and the views of it the app draws."""
 
 from timeline.errors import EventTableError, StoryError, TimelineError
-from timeline.table import EventTable, parse_events, read_events
+from timeline.ingest.files import EventTable, parse_events, read_events
 
 __all__ = [
     "EventTable",

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from timeline.story import read_story
-from timeline.table import open_table
+from timeline.ingest.files import open_table
+from timeline.model.story import read_story
 
 from .helpers import (
     ROOT,

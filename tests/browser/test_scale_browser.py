@@ -34,7 +34,7 @@ def large_url(start_app, tmp_path_factory) -> str:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from synthetic import write_table
 
-    from timeline.engine import open_engine
+    from timeline.data.engine import open_engine
 
     folder = tmp_path_factory.mktemp("large")
     table = write_table(N, folder / "table")

@@ -109,7 +109,7 @@ def test_every_placed_event_of_the_window_is_inside_the_map(page, app_url, netwo
     page.set_viewport_size(size)
     open_app(page, app_url)
     wait_for_overlay(page)
-    from timeline.table import read_events
+    from timeline.ingest.files import read_events
 
     placed = read_events("seeds/events.csv").places[["lon", "lat"]].to_numpy().tolist()
     assert page.evaluate(_PLACED_INSIDE_JS, placed) == []

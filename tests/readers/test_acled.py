@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from timeline.readers import ReadOptions, acled, detect
+from timeline.ingest.readers import ReadOptions, acled, detect
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 
@@ -169,7 +169,7 @@ def test_not_utf8_is_refused_whole():
 
 
 def test_end_to_end_utc_and_zone_from_coordinates():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(DATA / "acled_current.csv")
     assert table.format == "acled"

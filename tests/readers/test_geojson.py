@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from timeline.readers import ReadOptions, detect, geojson
+from timeline.ingest.readers import ReadOptions, detect, geojson
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 OPTIONS = ReadOptions()
@@ -184,7 +184,7 @@ def test_sniff_says_no_to_other_formats(path):
 
 
 def test_end_to_end_points():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(DATA / "geojson-points.geojson")
     assert table.format == "geojson"
@@ -198,7 +198,7 @@ def test_end_to_end_points():
 
 
 def test_end_to_end_linked_places_call():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(DATA / "linkedplaces-events.geojson")
     call = table.events.set_index("id").loc["https://example.org/events/call"]

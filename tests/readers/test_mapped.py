@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from timeline.readers import ReadOptions, detect, mapped
-from timeline.readers import read as read_any
-from timeline.readers.mapping import KEYS, check_columns, read_mapping
+from timeline.ingest.readers import ReadOptions, detect, mapped
+from timeline.ingest.readers import read as read_any
+from timeline.ingest.readers.mapping import KEYS, check_columns, read_mapping
 
 ROOT = Path(__file__).parent.parent.parent
 DATA = ROOT / "tests" / "data" / "formats"
@@ -266,7 +266,7 @@ def test_xlsx_first_sheet_or_the_named_one():
 
 
 def test_end_to_end_utc_and_zone_from_coordinates():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(
         DATA / "harm_monitor.csv",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from timeline.readers import ReadOptions, detect, timelinejs, timelinejs_csv
+from timeline.ingest.readers import ReadOptions, detect, timelinejs, timelinejs_csv
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 OPTIONS = ReadOptions()
@@ -246,7 +246,7 @@ def test_sniff_reasons():
 
 
 def test_end_to_end_edges():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(DATA / "timelinejs-edges.json")
     assert table.format == "timelinejs"
@@ -260,8 +260,8 @@ def test_end_to_end_edges():
 
 
 def test_end_to_end_template_with_a_zone_for_the_file():
-    from timeline.readers import ReadOptions
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
+    from timeline.ingest.readers import ReadOptions
 
     table = open_table(DATA / "timelinejs-template.csv", options=ReadOptions(tz="America/New_York"))
     assert table.rows_in == 10 == len(table.events)

@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from timeline.readers import ReadOptions, detect, timemap, timemap_csv, timemap_json
-from timeline.readers._sheets import read_sheets
+from timeline.ingest.readers import ReadOptions, detect, timemap, timemap_csv, timemap_json
+from timeline.ingest.readers._sheets import read_sheets
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 OPTIONS = ReadOptions()
@@ -300,7 +300,7 @@ def test_sniff_reasons_name_what_is_missing(xlsx):
 
 
 def test_end_to_end_workbook(tmp_path, xlsx):
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     path = tmp_path / "timemap.xlsx"
     path.write_bytes(xlsx)
@@ -317,7 +317,7 @@ def test_end_to_end_workbook(tmp_path, xlsx):
 
 
 def test_end_to_end_bellingcat_json():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(DATA / "timemap-bellingcat.json")
     assert table.format == "timemap-json"

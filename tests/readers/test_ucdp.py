@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from timeline.readers import ReadOptions, detect, ucdp
+from timeline.ingest.readers import ReadOptions, detect, ucdp
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 NAME = "ucdp_ged.csv"
@@ -133,7 +133,7 @@ def test_missing_date_start_is_a_file_problem():
 
 
 def test_end_to_end_utc_and_zone_from_coordinates():
-    from timeline.table import open_table
+    from timeline.ingest.files import open_table
 
     table = open_table(DATA / NAME)
     assert table.format == "ucdp"
@@ -156,7 +156,7 @@ def _other_samples():
 
 @pytest.mark.parametrize("path", _other_samples(), ids=lambda p: p.name)
 def test_acled_and_ucdp_say_no_to_every_other_sample(path):
-    from timeline.readers import acled
+    from timeline.ingest.readers import acled
 
     data = path.read_bytes()
     assert acled.sniff(data, path.name)

@@ -1,0 +1,206 @@
+"""Command line for curators: `python -m timeline validate|export|import PATH`.
+
+PATH is any supported file (our curated CSV, our JSON or GeoJSON, ACLED, UCDP GED, TimeMap,
+TimelineJS, GeoJSON, or a spreadsheet with `--mapping`) or a story folder. The format is
+detected from the content unless `--from` names it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tomllib
+from pathlib import Path
+
+from geodata import GeodataError
+from timeline.export.tables import FORMATS, iter_csv
+from timeline.ingest.files import open_table, resolve_table, story_geocoder
+from timeline.ingest.readers import READERS, ReadOptions
+from timeline.model import problems as P
+from timeline.model.story import story_for_table
+
+DEFAULT_TABLE = Path("seeds")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m timeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def table_options(command, path_help: str, default=DEFAULT_TABLE):
+        if default is None:
+            command.add_argument("path", type=Path, help=path_help)
+        else:
+            command.add_argument("path", nargs="?", type=Path, default=default, help=path_help)
+        command.add_argument(
+            "--from",
+            dest="fmt",
+            choices=sorted(READERS),
+            help="the file's format (default: detect)",
+        )
+        command.add_argument("--mapping", type=Path, help="a mapping file (TOML) for a spreadsheet")
+        command.add_argument("--tz", help="IANA zone of the file's bare dates and times")
+        command.add_argument(
+            "--online",
+            action="store_true",
+            help="also ask OpenStreetMap's Nominatim for places not in the gazetteers",
+        )
+
+    path_help = "a table file or a story folder (default: seeds)"
+    validate = commands.add_parser("validate", help="check a table and its story; exit 1 if bad")
+    table_options(validate, path_help)
+    export = commands.add_parser("export", help="write the geocoded events to standard output")
+    table_options(export, path_help)
+    export.add_argument("--format", choices=sorted(FORMATS), default="json")
+    imports = commands.add_parser("import", help="write a story folder from any supported file")
+    table_options(imports, "the file to import", default=None)
+    imports.add_argument("--out", type=Path, required=True, help="the story folder to write")
+    return parser
+
+
+def _options(args) -> tuple[ReadOptions | None, list[str]]:
+    if args.tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None, [f"--tz: {args.tz!r} is not an IANA time zone like Europe/Kyiv"]
+    mapping, name = {}, ""
+    if args.mapping:
+        name = str(args.mapping)
+        try:
+            mapping = tomllib.loads(args.mapping.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return None, [f"{name}: cannot be read as TOML: {exc}"]
+    return ReadOptions(tz=args.tz, mapping=mapping, mapping_file=name), []
+
+
+def _say(text: str) -> None:
+    """Progress and summaries go to standard error, so standard output stays the data."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    options, errors = _options(args)
+    if errors:
+        for error in errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
+    table_path, _ = resolve_table(args.path)
+    places_file = table_path.parent / "places.csv"
+    try:
+        geocoder = story_geocoder(
+            (places_file,) if places_file.is_file() else (), online=args.online
+        )
+    except GeodataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    progress = TerminalProgress()
+    table = open_table(
+        args.path, fmt=args.fmt, options=options, geocoder=geocoder, progress=progress
+    )
+    progress.close()
+    problems = table.problems
+    if args.command == "validate" and table_path.suffix != "" and len(table.events):
+        story = story_for_table(table_path, table.events)
+        problems = P.combine([problems, story.problems])
+    for _, problem in problems.iterrows():
+        print(P.format_problem(problem), file=sys.stderr)
+    _say(summary(table, args.path))
+    if args.command == "validate":
+        return 1 if len(problems) else 0
+    if args.command == "export":
+        for piece in FORMATS[args.format](table):
+            sys.stdout.write(piece)
+        # Export still writes the good rows; a bad row only makes the exit code say so.
+        return 1 if (~problems["kept"].astype(bool)).any() else 0
+    return write_story_folder(table, args.path, args.out)
+
+
+class TerminalProgress:
+    """A one-line bar on a terminal (redrawn in place); plain stage lines in a log."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            if self.tty and self.stage:
+                self.stream.write("\n")
+            self.stage = stage
+            if not self.tty:
+                self.stream.write(f"{stage} …\n")
+        if self.tty:
+            width = 30
+            filled = int(width * done / total) if total else width
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r{stage} [{bar}] {done}/{total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.stage:
+            self.stream.write("\n")
+
+
+def summary(table, path) -> str:
+    placed = table.places["event_id"].nunique()
+    place_problems = table.problems[table.problems["column"] == "places"]
+    return (
+        f"{path}: {table.rows_in} rows in, {len(table.events)} events loaded, "
+        f"{table.rows_not_loaded} rows not loaded, {len(table.problems)} problems; "
+        f"{placed} events on the map, {len(table.places)} places found, "
+        f"{place_problems['value'].nunique()} place names not found"
+    )
+
+
+def write_story_folder(table, source: Path, out: Path) -> int:
+    """Our curated table, a story.toml, a places.csv stub of what was not found, the problems."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "events.csv", "w", encoding="utf-8", newline="") as f:
+        for piece in iter_csv(table):
+            f.write(piece)
+    story = table.story or {}
+    lines = [
+        f"# Made by `python -m timeline import` from {source.name}; edit freely.",
+        f"title = {_toml(story.get('title') or source.stem)}",
+        'table = "events.csv"',
+    ]
+    for key in ("narratives", "bands"):
+        for item in story.get(key) or []:
+            lines += ["", f"[[{key}]]"]
+            lines += [f"{k} = {_toml(v)}" for k, v in item.items() if v not in (None, "")]
+    for cid, spec in (story.get("categories") or {}).items():
+        lines += ["", f"[categories.{_toml(str(cid))}]"]
+        lines += [f"{k} = {_toml(v)}" for k, v in spec.items() if v not in (None, "")]
+    (out / "story.toml").write_text("\n".join(lines) + "\n", "utf-8")
+
+    missing = table.problems[table.problems["column"] == "places"]
+    with open(out / "places.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(
+            ["name", "aliases", "country", "lat", "lon", "precision", "timezone", "source",
+             "credit", "note"]
+        )  # fmt: skip
+        for name in sorted(set(missing["value"])):
+            writer.writerow([name, "", "", "", "", "town", "", "", "", "not found: fill in"])
+    table.problems.to_csv(out / "problems.csv", index=False, lineterminator="\n")
+    _say(f"wrote {out}/events.csv, story.toml, places.csv ({missing['value'].nunique()} "
+         f"places to fill in) and problems.csv")  # fmt: skip
+    return 0
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    text = str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'

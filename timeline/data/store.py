@@ -1,0 +1,494 @@
+"""A checked event model stored once as Parquet, keyed by the content of what it was read from.
+
+Reading and checking a table of a million rows takes seconds; opening the stored result takes
+milliseconds, so a restart or a second session never re-parses. The folder of one store::
+
+    <cache>/<key>/events.parquet    sorted by `earliest`, with `ordinal` 0..n-1 in that order
+                                    and `start_s`, the start in seconds since 1970
+                  places.parquet    in the same order, each with its event's window columns
+                  links.parquet
+                  problems.parquet
+                  ids.parquet       id -> ordinal, sorted by id, for lookups by id
+                  sources.json      the text of each source file the events cite, by name
+                  manifest.json     counts, source file names, format, time range, ...
+
+`store_key(paths, format=...)` hashes the bytes of every source file together with
+`SCHEMA_VERSION` and the code that turns a file into the model, so an edited table or an
+upgraded reader gets a new folder and an old one is never read by mistake.
+`save_store(key, model, ...)` checks and writes it; `open_store(key)` returns the `Store` or None.
+
+Writes are atomic: everything goes into a temporary folder beside the final one, which is then
+renamed into place. Two processes building the same key both write; the first rename wins and
+the other drops its copy and opens the winner's, which holds the same content.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from timeline.errors import TimelineError
+
+#: Bump when the stored layout or the meaning of a column changes: old folders are then
+#: ignored (a new key), never misread.
+SCHEMA_VERSION = "2"
+
+CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
+
+#: Rows per Parquet row group. Events are sorted by `earliest`, so each group covers a time
+#: slice and its min/max statistics let an engine skip the groups outside a window; smaller
+#: groups skip more but cost more per group (64K rows: 16 groups at a million events).
+ROW_GROUP_SIZE = 65_536
+
+TABLES = ("events", "places", "links", "problems", "ids")
+_MANIFEST = "manifest.json"
+_SOURCES = "sources.json"
+
+_TS = "datetime64[us, UTC]"
+
+#: The canonical model, column by column: the dtype stored, and whether a model without the
+#: column is refused (True) or gets the column filled with an empty value (False). Filling
+#: lets a reader that knows less (no place time zones, no quote checks) still be stored.
+EVENT_COLUMNS: dict[str, tuple[str, bool]] = {
+    "id": ("str", True),
+    "title": ("str", True),
+    "summary": ("str", False),
+    "start": (_TS, True),
+    "end": (_TS, False),
+    "earliest": (_TS, True),
+    "start_latest": (_TS, False),
+    "end_earliest": (_TS, False),
+    "latest": (_TS, True),
+    "start_offset_min": ("int16", False),
+    "timezone": ("str", False),
+    "time_precision": ("str", True),
+    "time_precision_source": ("str", False),
+    "time_note": ("str", False),
+    "category": ("str", True),
+    "actors": ("str", False),
+    "reported_by": ("str", False),
+    "claim_status": ("str", False),
+    "quote": ("str", False),
+    "source_file": ("str", False),
+    "further_sources": ("str", False),
+    "related": ("str", False),
+    "notes": ("str", False),
+    "quote_verified": ("bool", False),
+    "row": ("int64", False),
+    "extra": ("str", False),
+}
+
+PLACE_COLUMNS: dict[str, tuple[str, bool]] = {
+    "event_id": ("str", True),
+    "order": ("int64", False),
+    "name": ("str", False),
+    "country": ("str", False),
+    "region": ("str", False),
+    "lat": ("float64", True),
+    "lon": ("float64", True),
+    "geo_precision": ("str", False),
+    "geo_precision_source": ("str", False),
+    "source": ("str", False),
+    "credit": ("str", False),
+    "timezone": ("str", False),
+    "note": ("str", False),
+}
+
+LINK_COLUMNS: dict[str, tuple[str, bool]] = {
+    "source_id": ("str", True),
+    "relation": ("str", True),
+    "target_id": ("str", True),
+}
+
+PROBLEM_COLUMNS: dict[str, tuple[str, bool]] = {
+    "file": ("str", True),
+    "row": ("Int64", False),
+    "column": ("str", False),
+    "value": ("str", False),
+    "problem": ("str", True),
+    "kept": ("bool", False),
+}
+
+_SCHEMAS = {
+    "events": EVENT_COLUMNS,
+    "places": PLACE_COLUMNS,
+    "links": LINK_COLUMNS,
+    "problems": PROBLEM_COLUMNS,
+}
+
+
+class StoreError(TimelineError, ValueError):
+    """A model that cannot be stored as it is (a required column missing or of the wrong kind)."""
+
+
+class Model(Protocol):
+    """What `save_store` takes: `EventTable` fits, and so does any object with these frames."""
+
+    events: pd.DataFrame
+    places: pd.DataFrame
+    links: pd.DataFrame
+    problems: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Store:
+    """One stored model: where its files are and what its manifest says.
+
+    Opening reads only the manifest; the frames are read on demand (`frame("events")`) or, for
+    a million events, queried where they lie through `timeline.data.queries.duckdb_tables(store)`.
+    """
+
+    key: str
+    path: Path
+    manifest: dict
+
+    def file(self, table: str) -> Path:
+        if table not in TABLES:
+            raise KeyError(table)
+        return self.path / f"{table}.parquet"
+
+    def frame(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One table as pandas, strings as pandas' str dtype, times as UTC microseconds."""
+        return pq.read_table(self.file(table), columns=columns).to_pandas()
+
+    def arrow(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """One table as Arrow, without the pandas metadata (an engine loading it needs none)."""
+        return pq.read_table(self.file(table), columns=columns).replace_schema_metadata(None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self.manifest["counts"])
+
+    def sources(self) -> dict[str, str]:
+        """The source texts the model's quotes were checked against (for the app's article
+        view), by the name its events cite; empty for a model that had none."""
+        try:
+            return dict(json.loads((self.path / _SOURCES).read_text("utf-8")))
+        except (OSError, ValueError):
+            return {}
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """`$TIMELINE_MAP_CACHE_DIR`, else `~/.cache/timeline-map/store`."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "timeline-map" / "store"
+
+
+def store_key(
+    paths: Iterable[str | Path],
+    *,
+    format: str,
+    options: Mapping | None = None,
+    code_version: str | None = None,
+) -> str:
+    """A key naming the model read from these files, by these options, with this code.
+
+    Pass every file the model was read from (the table, and the source texts its quotes are
+    checked against). A file counts by its name (not its folder) and its bytes, so a table
+    moved elsewhere keeps its store, and one edited byte makes a new key.
+
+    `code_version` defaults to a hash of this project's own source (`code_version()`).
+    """
+    h = hashlib.blake2b(digest_size=16)
+    header = {
+        "schema": SCHEMA_VERSION,
+        "code": code_version if code_version is not None else default_code_version(),
+        "format": format,
+        "options": options or {},
+    }
+    h.update(json.dumps(header, sort_keys=True, default=str).encode())
+    for path in sorted(Path(p) for p in paths):
+        name = path.name.encode()
+        h.update(len(name).to_bytes(8, "little") + name)
+        h.update(path.stat().st_size.to_bytes(8, "little"))
+        with path.open("rb") as fp:
+            while chunk := fp.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+@functools.cache
+def default_code_version() -> str:
+    """A hash of the source of the `timeline` and `geodata` packages (and the gazetteer).
+
+    Conservative on purpose: any change to the code that reads, checks or places a table makes
+    new keys, at the price of one rebuild after an upgrade.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    root = Path(__file__).resolve().parent.parent
+    for package in ("timeline", "geodata"):
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in (".py", ".csv", ".toml") and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+# --- checking --------------------------------------------------------------------------------
+
+
+def check_model(model: Model) -> dict[str, pd.DataFrame]:
+    """The four frames in the stored shape, or `StoreError` naming every bad column at once.
+
+    Text columns become str with "" for missing (so a filter on "" means "none given", as in
+    the table); categoricals become their text; missing optional columns are added empty.
+    Events come back sorted by `earliest` (ties keep the model's order) with `ordinal` 0..n-1
+    for cheap paging; places in the events' order, each with its event's `MARKER_COLUMNS`.
+    """
+    failures: list[str] = []
+    out: dict[str, pd.DataFrame] = {}
+    for name, schema in _SCHEMAS.items():
+        frame = getattr(model, name)
+        columns = {}
+        for column, (dtype, required) in schema.items():
+            if column not in frame.columns:
+                if required:
+                    failures.append(f"{name}.{column} is missing")
+                    continue
+                columns[column] = _empty(dtype, frame.index)
+                continue
+            try:
+                columns[column] = _coerce(frame[column], dtype)
+            except (TypeError, ValueError) as exc:
+                failures.append(f"{name}.{column} cannot be read as {dtype}: {exc}")
+        out[name] = pd.DataFrame(columns, index=frame.index)
+    if failures:
+        raise StoreError("the model cannot be stored: " + "; ".join(failures))
+
+    events = out["events"]
+    if events["earliest"].isna().any():
+        raise StoreError("the model cannot be stored: events.earliest is missing on some rows")
+    repeated = events["id"][events["id"].duplicated()]
+    if len(repeated):
+        shown = ", ".join(repeated.unique()[:5])
+        raise StoreError(f"the model cannot be stored: events.id repeats ({shown})")
+    # A missing `latest` would drop the event from every window: read it as a point in time.
+    events["latest"] = events["latest"].fillna(events["earliest"])
+    # A reader hands its events sorted already; re-sorting a million rows of text costs seconds.
+    if not events["earliest"].is_monotonic_increasing:
+        events = events.sort_values("earliest", kind="stable")
+    events = events.reset_index(drop=True)
+    events.insert(0, "ordinal", np.arange(len(events), dtype="int64"))
+    # Whole seconds since 1970 of `start` (or `earliest` where no start): time bins divide
+    # integers, where an engine's own time-to-epoch conversion cost four times the count.
+    when = events["start"].fillna(events["earliest"]).astype(_TS)
+    events["start_s"] = when.astype("int64") // 1_000_000  # microseconds, floored to seconds
+    out["events"] = events
+    out["places"] = _markers(events, out["places"])
+    out["links"] = out["links"].reset_index(drop=True)
+    out["problems"] = out["problems"].reset_index(drop=True)
+    # Ids in their own order beside their ordinals: a lookup by id then reads one row group
+    # (by its min/max statistics) instead of every id of the table.
+    out["ids"] = events[["id", "ordinal"]].sort_values("id", ignore_index=True)
+    return out
+
+
+#: Columns of its event that each stored place carries, so that the map's queries (counts per
+#: cell, the events of a cell) read one table instead of joining a million places to a million
+#: events. The place's `event_ordinal` is its event's `ordinal`.
+MARKER_COLUMNS = ("earliest", "latest", "start", "category", "claim_status", "time_precision")
+
+#: Places known no better than these count as "placed only to a region or country".
+COARSE_PLACE = ("region", "country")
+#: Times known no better than these count as "known only to a day or coarser"; so does a
+#: range (happened some time between two times) at least a day wide.
+COARSE_TIME = ("day", "week", "month", "year")
+
+
+def _markers(events: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Places with their event's window columns, in the events' order (by `earliest`).
+
+    A place whose event is not in the model (a row left out) is dropped: nothing could show it.
+    Positional (events are numbered 0..n-1): a pandas merge of a million rows took seconds.
+    """
+    position = pd.Index(events["id"]).get_indexer(places["event_id"])
+    known = position >= 0
+    if not known.all():
+        places, position = places[known], position[known]
+    order = np.lexsort((places["order"].to_numpy(), position))
+    if not (order == np.arange(len(order))).all():
+        places, position = places.iloc[order], position[order]
+    own = events[list(MARKER_COLUMNS)].take(position).reset_index(drop=True)
+    places = places.reset_index(drop=True)
+    # Uncertainty in aggregate, as 0/1 per marker: the map's cells sum them.
+    time_coarse = own["time_precision"].isin(COARSE_TIME) | (
+        (own["time_precision"] == "range")
+        & (own["latest"] >= own["earliest"] + pd.Timedelta(days=1))
+    )
+    return pd.concat([places, own], axis=1).assign(
+        event_ordinal=position.astype("int64"),
+        place_coarse=places["geo_precision"].isin(COARSE_PLACE).astype("int8"),
+        time_coarse=time_coarse.astype("int8"),
+    )
+
+
+def _coerce(values: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "str":
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("object")
+        return values.astype("str").fillna("").astype("str")
+    if dtype == _TS:
+        if values.dtype == _TS:
+            return values
+        if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
+            return pd.to_datetime(values, utc=True).astype(_TS)
+        raise TypeError(f"holds {values.dtype}, not UTC times")
+    if dtype == "bool":
+        return values.fillna(False).astype("bool")
+    if dtype in ("int16", "int64"):
+        return values.fillna(0).astype(dtype)
+    return values.astype(dtype)
+
+
+def _empty(dtype: str, index: pd.Index) -> pd.Series:
+    if dtype == "str":
+        return pd.Series("", index=index, dtype="str")
+    if dtype == _TS:
+        return pd.Series(pd.NaT, index=index, dtype=_TS)
+    if dtype == "bool":
+        return pd.Series(False, index=index, dtype="bool")
+    if dtype in ("int16", "int64"):
+        return pd.Series(0, index=index, dtype=dtype)
+    return pd.Series(pd.NA, index=index, dtype=dtype)
+
+
+# --- writing and opening ---------------------------------------------------------------------
+
+
+def save_store(
+    key: str,
+    model: Model,
+    *,
+    sources: Iterable[str | Path] = (),
+    format: str = "",
+    root: str | Path | None = None,
+) -> Store:
+    """Check `model` and write it under `root/key` atomically; return the opened store.
+
+    If the key is already stored (by an earlier run, or by another process that finished
+    first), that store is returned and nothing is overwritten.
+    """
+    _check_key(key)
+    root = Path(root) if root is not None else cache_dir()
+    final = root / key
+    if (existing := open_store(key, root=root)) is not None:
+        return existing
+    frames = check_model(model)
+    root.mkdir(parents=True, exist_ok=True)
+    temp = root / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    temp.mkdir()
+    try:
+        for name, frame in frames.items():
+            _write(frame, temp / f"{name}.parquet")
+        # A model's source texts (an `EventTable` has them): the card's article view reads them.
+        texts = getattr(model, "sources", None) or {}
+        (temp / _SOURCES).write_text(json.dumps(dict(texts), ensure_ascii=False), "utf-8")
+        manifest = _manifest(key, frames, sources, format)
+        manifest["rows_in"] = int(getattr(model, "rows_in", 0) or 0)
+        (temp / _MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        # On disk before the rename makes the folder visible: a crash must not leave a
+        # complete-looking store of empty files.
+        for path in temp.iterdir():
+            _fsync(path)
+        try:
+            os.rename(temp, final)
+        except OSError:
+            # Another process renamed its copy into place first: same key, same content.
+            if open_store(key, root=root) is None:
+                # What is there is a broken leftover (a file deleted by hand): set it aside.
+                trash = root / f".trash-{key}-{uuid.uuid4().hex[:8]}"
+                os.rename(final, trash)
+                shutil.rmtree(trash, ignore_errors=True)
+                os.rename(temp, final)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    store = open_store(key, root=root)
+    assert store is not None, final
+    return store
+
+
+def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
+    """The store of this key, or None if there is none (or only a partial or older one)."""
+    _check_key(key)
+    path = (Path(root) if root is not None else cache_dir()) / key
+    try:
+        manifest = json.loads((path / _MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if manifest.get("schema_version") != SCHEMA_VERSION or manifest.get("key") != key:
+        return None
+    if not all((path / f"{name}.parquet").is_file() for name in TABLES):
+        return None
+    return Store(key=key, path=path, manifest=manifest)
+
+
+def _check_key(key: str) -> None:
+    # A key names one folder under the cache: no separators, no hidden or parent names.
+    if not key or key.startswith(".") or any(c not in _KEY_CHARS for c in key):
+        raise StoreError(f"a store key is letters, digits, '-', '_' and '.' only: {key!r}")
+
+
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # Plain `string` rather than pandas' `large_string`: every engine reads it, and no cell is
+    # anywhere near 2 GB.
+    table = table.cast(
+        pa.schema(
+            [
+                f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f
+                for f in table.schema
+            ],
+            metadata=table.schema.metadata,
+        )
+    )
+    pq.write_table(
+        table, path, row_group_size=ROW_GROUP_SIZE, compression="zstd", write_statistics=True
+    )
+
+
+def _manifest(
+    key: str, frames: dict[str, pd.DataFrame], sources: Iterable[str | Path], format: str
+) -> dict:
+    events = frames["events"]
+    span = (events["latest"] - events["earliest"]).max() if len(events) else pd.NaT
+    return {
+        "key": key,
+        "schema_version": SCHEMA_VERSION,
+        "format": format,
+        "sources": [Path(s).name for s in sources],
+        "counts": {name: len(frame) for name, frame in frames.items()},
+        "earliest": None if events.empty else events["earliest"].min().isoformat(),
+        "latest": None if events.empty else events["latest"].max().isoformat(),
+        # The longest event: a window query may then skip every event that starts more than
+        # this long before the window, which lets the engine skip whole row groups.
+        "max_span_seconds": None if pd.isna(span) else span.total_seconds(),
+        "row_group_size": ROW_GROUP_SIZE,
+        "categories": sorted(events["category"].unique().tolist()),
+        "claim_statuses": sorted(events["claim_status"].unique().tolist()),
+    }

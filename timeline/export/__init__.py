@@ -1,0 +1,1 @@
+"""Writing: our CSV, JSON and GeoJSON, TimelineJS, and the published page."""

@@ -1,0 +1,307 @@
+"""The event table as our curated CSV, our JSON or our GeoJSON: for other tools and for a
+round trip (each reads back through `timeline.ingest.readers` with nothing lost that it can carry).
+
+Times are written in the clock the source used (a date-only event stays on its own day, never
+shifted to the day before by a UTC conversion), as the bounds the model holds. CSV cells that
+a spreadsheet would run as a formula are neutralised. Writing streams: records are made a
+chunk at a time, so a large table does not build one huge string per format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from timeline.ingest.readers.curated import COLUMNS
+from timeline.model.tables import EventTable
+from timeline.model.vocab import LIST_SEPARATOR, TIME_PRECISIONS
+
+#: Marks our own JSON and GeoJSON, so a reader knows every field means what it says here.
+GENERATOR = "timeline-map"
+VERSION = 1
+CHUNK = 20_000
+
+# Characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A number, or a list of numbers such as the lon cell "-77.03637;37.61781", is data, not a formula.
+_NUMBERS = r"-?\d+(?:\.\d+)?(?:;-?\d+(?:\.\d+)?)*"
+
+#: Fields of an event record in our JSON and GeoJSON, in order.
+EVENT_FIELDS = (
+    "id",
+    "title",
+    "summary",
+    "start",
+    "start_latest",
+    "end_earliest",
+    "end",
+    "time_precision",
+    "time_precision_source",
+    "time_note",
+    "timezone",
+    "earliest_utc",
+    "latest_utc",
+    "category",
+    "actors",
+    "reported_by",
+    "claim_status",
+    "quote",
+    "source_file",
+    "quote_verified",
+    "further_sources",
+    "notes",
+    "extra",
+)
+PLACE_FIELDS = (
+    "name",
+    "country",
+    "region",
+    "lat",
+    "lon",
+    "geo_precision",
+    "geo_precision_source",
+    "source",
+    "credit",
+    "timezone",
+    "note",
+)
+
+
+def _iso(when: pd.Series, offset_min: pd.Series) -> pd.Series:
+    """ISO 8601 in the offset the source used: 2024-05-01T00:00:00+03:00; "" where NaT."""
+    minutes = offset_min.astype("int64")
+    local = when.dt.tz_localize(None) + pd.to_timedelta(minutes, unit="min")
+    sign = np.where(minutes < 0, "-", "+")
+    hh = (minutes.abs() // 60).map("{:02d}".format)
+    mm = (minutes.abs() % 60).map("{:02d}".format)
+    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S") + sign + hh + ":" + mm
+    return text.where(when.notna(), "")
+
+
+def written_times(events: pd.DataFrame) -> pd.DataFrame:
+    """start, start_latest, end_earliest, end as our table writes them (read back: same bounds).
+
+    The written start is the lower bound, except for an hour (the hour itself); the end is the
+    upper bound where the precision reads one; the inner bounds are written only where the
+    precision does not already imply them.
+    """
+    e = events
+    off = e["start_offset_min"]
+    precision = e["time_precision"]
+    point = precision.isin(["minute", "hour"])
+    implied_end = e["end_earliest"].isna() & ~point
+    end = e["latest"].where(e["end_earliest"].notna() | implied_end, pd.NaT)
+    lengthy = precision.map({k: v.length is not None for k, v in TIME_PRECISIONS.items()})
+    # A day, week, month or year whose end is just its own length need not say it.
+    own = lengthy.fillna(False).astype(bool) & implied_end
+    nominal_end = pd.Series(pd.NaT, index=e.index, dtype=e["earliest"].dtype)
+    for name, spec in TIME_PRECISIONS.items():
+        rows = own & (precision == name)
+        if rows.any() and spec.length and spec.length.endswith("D"):
+            nominal_end[rows] = e.loc[rows, "earliest"] + pd.Timedelta(days=int(spec.length[:-1]))
+    end = end.where(~(own & (end == nominal_end)), pd.NaT)
+    start_latest = e["start_latest"].where(
+        precision.isin(["minute", "span"]) & (e["start_latest"] != e["earliest"]), pd.NaT
+    )
+    end_earliest = e["end_earliest"].where(e["end_earliest"] != e["latest"], pd.NaT)
+    return pd.DataFrame(
+        {
+            "start": _iso(e["start"], off),
+            "start_latest": _iso(start_latest, off),
+            "end_earliest": _iso(end_earliest, off),
+            "end": _iso(end, off),
+        },
+        index=e.index,
+    )
+
+
+def _utc(when: pd.Series) -> pd.Series:
+    return when.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(when.notna(), "")
+
+
+def event_records(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per event with plain-text fields, in the order of EVENT_FIELDS."""
+    times = written_times(events)
+    out = pd.DataFrame(index=events.index)
+    for name in EVENT_FIELDS:
+        if name in times.columns:
+            out[name] = times[name]
+        elif name == "earliest_utc":
+            out[name] = _utc(events["earliest"])
+        elif name == "latest_utc":
+            out[name] = _utc(events["latest"])
+        else:
+            out[name] = events[name]
+    return out
+
+
+def _related(table: EventTable) -> pd.Series:
+    links = table.links
+    cells = (
+        (links["relation"] + ":" + links["target_id"])
+        .groupby(links["source_id"])
+        .agg(LIST_SEPARATOR.join)
+    )
+    return table.events["id"].map(cells).astype(object).fillna("")  # float when no links
+
+
+def _chunks(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), CHUNK):
+        yield frame.iloc[start : start + CHUNK]
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that start like a formula with an apostrophe, so they stay text.
+
+    Our reader takes the apostrophe off again before such a character, so a round trip
+    through a spreadsheet-safe file loses nothing.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == "str" or out[column].dtype == object:
+            text = out[column].astype("str")
+            risky = text.str.startswith(FORMULA_START) & ~text.str.fullmatch(_NUMBERS)
+            out[column] = text.where(~risky, "'" + text)
+    return out
+
+
+def _place_cells(table: EventTable) -> pd.DataFrame:
+    p = table.places
+    joined = p.assign(
+        lat=p["lat"].map("{:.6f}".format).astype("str").str.rstrip("0").str.rstrip("."),
+        lon=p["lon"].map("{:.6f}".format).astype("str").str.rstrip("0").str.rstrip("."),
+    )
+    join = LIST_SEPARATOR.join
+    flat = joined.groupby("event_id", sort=False).agg(
+        places=("name", join),
+        countries=("country", join),
+        regions=("region", join),
+        place_precision=("geo_precision", join),
+        place_precision_source=("geo_precision_source", join),
+        lat=("lat", join),
+        lon=("lon", join),
+    )
+    # A list of empty entries says nothing: leave the cell empty.
+    for column in flat.columns:
+        flat[column] = flat[column].where(flat[column].str.strip(LIST_SEPARATOR) != "", "")
+    return flat
+
+
+def iter_csv(table: EventTable) -> Iterator[str]:
+    """Our curated CSV: every column of `COLUMNS`, places with their coordinates."""
+    events = table.events
+    flat = _place_cells(table)
+    related = _related(table)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    yield buffer.getvalue()
+    for chunk in _chunks(events):
+        times = written_times(chunk)
+        cells = pd.DataFrame(index=chunk.index)
+        for column in COLUMNS:
+            if column in times.columns:
+                cells[column] = times[column]
+            elif column == "related":
+                cells[column] = related[chunk.index]
+            elif column in flat.columns:
+                mapped = chunk["id"].map(flat[column])  # float where every place lacks it
+                cells[column] = mapped.astype(object).where(mapped.notna(), "")
+            else:
+                cells[column] = chunk[column]
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(neutralise_formulas(cells).itertuples(index=False))
+        yield buffer.getvalue()
+
+
+# --- JSON and GeoJSON ------------------------------------------------------------------------
+
+
+def _json_value(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _records(table: EventTable, chunk: pd.DataFrame) -> list[dict]:
+    records = event_records(chunk).to_dict("records")
+    places = table.places[table.places["event_id"].isin(chunk["id"])]
+    by_event: dict[str, list[dict]] = {}
+    for place in places[["event_id", *PLACE_FIELDS]].to_dict("records"):
+        by_event.setdefault(place.pop("event_id"), []).append(
+            {k: _json_value(v) for k, v in place.items()}
+        )
+    links = table.links[table.links["source_id"].isin(chunk["id"])]
+    linked: dict[str, list[dict]] = {}
+    for link in links.to_dict("records"):
+        linked.setdefault(link["source_id"], []).append(
+            {"relation": link["relation"], "target_id": link["target_id"]}
+        )
+    for r in records:
+        for key in ("start_latest", "end_earliest", "end"):
+            r[key] = r[key] or None
+        r["quote_verified"] = bool(r["quote_verified"])
+        r["extra"] = json.loads(r["extra"]) if r["extra"] else {}
+        r["places"] = by_event.get(r["id"], [])
+        r["links"] = linked.get(r["id"], [])
+    return records
+
+
+def _header(table: EventTable) -> str:
+    head = {"generator": GENERATOR, "version": VERSION, "format": table.format}
+    return json.dumps(head, ensure_ascii=False)[:-1]
+
+
+def iter_json(table: EventTable) -> Iterator[str]:
+    """Our JSON: {"generator": "timeline-map", "version": 1, "events": [...]}."""
+    yield _header(table) + ', "events": ['
+    first = True
+    for chunk in _chunks(table.events):
+        for record in _records(table, chunk):
+            yield ("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False)
+            first = False
+    yield "\n]}\n"
+
+
+def iter_geojson(table: EventTable) -> Iterator[str]:
+    """Our GeoJSON: one Feature per event, its places a MultiPoint in order (null geometry
+    for an event with no place, as RFC 7946 allows), its properties our JSON record's."""
+    yield _header(table) + ', "type": "FeatureCollection", "features": ['
+    first = True
+    for chunk in _chunks(table.events):
+        for record in _records(table, chunk):
+            points = [[p["lon"], p["lat"]] for p in record["places"]]
+            geometry = {"type": "MultiPoint", "coordinates": points} if points else None
+            feature = {"type": "Feature", "id": record["id"], "geometry": geometry}
+            feature["properties"] = record
+            yield ("\n" if first else ",\n") + json.dumps(feature, ensure_ascii=False)
+            first = False
+    yield "\n]}\n"
+
+
+def to_csv(table: EventTable) -> str:
+    return "".join(iter_csv(table))
+
+
+def to_json(table: EventTable) -> str:
+    return "".join(iter_json(table))
+
+
+def to_geojson(table: EventTable) -> str:
+    return "".join(iter_geojson(table))
+
+
+#: Format name -> a generator of text pieces; `python -m timeline export` writes them as made.
+FORMATS = {"csv": iter_csv, "json": iter_json, "geojson": iter_geojson}

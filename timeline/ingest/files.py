@@ -1,0 +1,159 @@
+"""Open any supported file or story folder as an event table: read, then enrich.
+
+`open_table(path)` is the one entry point of the CLI and the app. `parse_events(data)` reads
+bytes or text in memory (tests feed literal strings); `read_events(path)` is `open_table`
+for a file of our curated format or any other that its content reveals.
+
+A story folder holds `story.toml` (naming its table), or else one `events.csv`, or else one
+file of a supported format; a `places.csv` beside the table is its own gazetteer, searched
+before the packaged ones.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from geodata import make_geocoder
+from timeline.ingest.enrich import finish
+from timeline.ingest.readers import ReadOptions, formats, read
+from timeline.model import problems as P
+from timeline.model.tables import EventTable
+
+#: Files larger than this are refused with a message rather than read into memory blindly.
+MAX_TABLE_BYTES = 4_000_000_000
+STORY_FILE = "story.toml"
+PLACES_FILE = "places.csv"
+
+
+def resolve_table(path: str | Path) -> tuple[Path, str | None]:
+    """The table file a path means (a story folder names its own), or the path and why not."""
+    path = Path(path)
+    if not path.is_dir():
+        return path, None
+    story = path / STORY_FILE
+    if story.is_file():
+        import tomllib
+
+        try:
+            name = tomllib.loads(story.read_text("utf-8")).get("table", "events.csv")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            name = "events.csv"
+        if isinstance(name, str) and (path / name).is_file():
+            return path / name, None
+    if (path / "events.csv").is_file():
+        return path / "events.csv", None
+    extensions = {e for f in formats().values() for e in f.extensions}
+    candidates = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in extensions and p.name != PLACES_FILE
+    )
+    if len(candidates) == 1:
+        return candidates[0], None
+    if not candidates:
+        return path, "is a folder with no story.toml, no events.csv and no table file"
+    names = ", ".join(p.name for p in candidates[:5])
+    return path, f"is a folder with several table files ({names}); name one"
+
+
+def open_table(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+    geocoder=None,
+    online: bool = False,
+    progress=None,
+) -> EventTable:
+    """Read, geocode and check the table a path means. Never raises for bad input.
+
+    `progress(stage, done, total)` hears of each step, for a bar in a terminal or an app.
+    """
+    table_path, why_not = resolve_table(path)
+    file = str(path if why_not else table_path)
+    if why_not:
+        return EventTable.empty(P.file_problem(file, why_not))
+    data, why_not = _read_bytes(table_path)
+    if data is None:
+        return EventTable.empty(P.file_problem(file, why_not))
+    options = options or ReadOptions()
+    if options.base_dir is None:
+        options = ReadOptions(
+            tz=options.tz,
+            mapping=options.mapping,
+            base_dir=table_path.parent,
+            mapping_file=options.mapping_file,
+        )
+    if geocoder is None:
+        story_places = table_path.parent / PLACES_FILE
+        gazetteers = (story_places,) if story_places.is_file() else ()
+        geocoder = story_geocoder(gazetteers, online=online)
+    if progress is not None:
+        progress("reading the file", 0, 1)
+    intake = read(data, file=file, fmt=fmt, options=options)
+    if progress is not None:
+        progress("placing, timing and checking the events", 0, 1)
+    return finish(
+        intake, geocoder=geocoder, tz=options.tz, base_dir=options.base_dir, progress=progress
+    )
+
+
+def story_geocoder(gazetteers=(), *, online: bool = False):
+    """The geocoder of a story: its own places first, when geodata supports them."""
+    if gazetteers:
+        try:
+            return make_geocoder(online=online, gazetteers=tuple(gazetteers))
+        except TypeError:
+            pass
+    return make_geocoder(online=online)
+
+
+def _read_bytes(path: Path) -> tuple[bytes | None, str]:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror or exc}"
+    # A named pipe or a device would block the app's load for ever.
+    if not stat.S_ISREG(info.st_mode):
+        return None, "is not a regular file"
+    if info.st_size > MAX_TABLE_BYTES:
+        return None, f"is larger than {MAX_TABLE_BYTES // 1_000_000_000} GB"
+    try:
+        return path.read_bytes(), ""
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror or exc}"
+
+
+def read_events(path: str | Path, *, geocoder=None, fmt: str | None = None) -> EventTable:
+    return open_table(path, fmt=fmt, geocoder=geocoder)
+
+
+def parse_events(
+    data: bytes | str,
+    *,
+    file: str = "events.csv",
+    base_dir: str | Path | None = None,
+    geocoder=None,
+    fmt: str | None = "curated",
+    tz: str | None = None,
+) -> EventTable:
+    """Read a table given as bytes or text (our curated CSV unless `fmt` says otherwise).
+
+    >>> t = parse_events("id,title,start,time_precision,category\\n"
+    ...                  "a,A,2024-05-01T14:00+00:00,minute,talks\\n")
+    >>> t.events["start"].iloc[0]
+    Timestamp('2024-05-01 14:00:00+0000', tz='UTC')
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    options = ReadOptions(tz=tz, base_dir=Path(base_dir) if base_dir is not None else None)
+    intake = read(raw, file=file, fmt=fmt, options=options)
+    return finish(
+        intake,
+        geocoder=geocoder if geocoder is not None else make_geocoder(),
+        tz=tz,
+        base_dir=base_dir,
+    )
+
+
+__all__ = ["EventTable", "open_table", "parse_events", "read_events", "resolve_table"]

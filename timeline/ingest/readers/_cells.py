@@ -1,0 +1,188 @@
+"""Shared first steps of the readers: bytes to text, CSV text to cells with their row numbers.
+
+Rows are numbered as a spreadsheet numbers them: the header is row 1, a blank line is a row
+too, and a quoted cell with line breaks inside stays one row. Nothing here raises for bad
+data: a file that cannot be read at all comes back as None with its problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from timeline.model import problems as P
+
+BOM = "\ufeff"
+_SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
+
+
+def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]]:
+    """UTF-8 text without a byte-order mark, or None and why (naming the row of a bad byte).
+
+    A file that is not UTF-8 is refused whole rather than guessed: a quote decoded in the
+    wrong code page would be a wrong fact on every card.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            row = data.count(b"\n", 0, exc.start) + 1
+            return None, [
+                P.file_problem(
+                    file,
+                    f"is not UTF-8 (byte 0x{data[exc.start]:02x} at row {row}); nothing was "
+                    "loaded. Save it as UTF-8 (in a spreadsheet: CSV UTF-8)",
+                )
+            ]
+    else:
+        text = data
+    # Excel writes a byte-order mark; it would glue itself to the first column's name.
+    text = text.removeprefix(BOM)
+    if text.count("\x00") * 20 > len(text):
+        return None, [P.file_problem(file, "is a binary file (NUL bytes), not a text table")]
+    if not text.strip():
+        return None, [P.file_problem(file, "the file is empty")]
+    return text, []
+
+
+def read_cells(
+    text: str, file: str, *, delimiter: str = ",", header: bool = True
+) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
+    """Every cell as stripped text; the index is each record's spreadsheet row number.
+
+    Blank rows are dropped (after numbering, so the rows after them keep their numbers). A
+    row with more cells than the header is skipped and reported; one with fewer is padded.
+    Duplicate or empty header names are reported, the later copy renamed so nothing is lost.
+    """
+    if "\r" in text.replace("\r\n", ""):
+        # A lone carriage return: the C parser splits a quoted cell there, the csv module
+        # (and every spreadsheet) reads it as part of the cell.
+        return _read_cells_csv_module(text, file, delimiter=delimiter, header=header)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            raw = pd.read_csv(
+                io.StringIO(text),
+                dtype="str",
+                sep=delimiter,
+                header=None,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                on_bad_lines="warn",
+                engine="c",
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
+    skipped = {int(m[1]): m[2] for w in caught for m in _SKIPPED_LINE.finditer(str(w.message))}
+    numbers = np.arange(1, 1 + len(raw) + len(skipped), dtype="int64")
+    if skipped:
+        numbers = numbers[~np.isin(numbers, list(skipped))]
+    raw.index = pd.Index(numbers, dtype="int64")
+    if header:
+        # Named here rather than by pandas, which would rename a repeated name silently.
+        raw.columns = list(raw.iloc[0]) if len(raw) else []
+        raw = raw.iloc[1:]
+    found = [
+        P.file_problem(file, f"has more cells than the header ({reason})", row=row)
+        for row, reason in sorted(skipped.items())
+    ]
+    return _tidy(raw, file, found)
+
+
+def _read_cells_csv_module(
+    text: str, file: str, *, delimiter: str, header: bool
+) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
+    if not records:
+        return None, [P.file_problem(file, "the file is empty")]
+    names = records[0] if header else [str(i) for i in range(max(map(len, records)))]
+    body = records[1:] if header else records
+    first = P.FIRST_DATA_ROW if header else 1
+    found, kept, index = [], [], []
+    for number, cells in enumerate(body, start=first):
+        if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
+            found.append(
+                P.file_problem(
+                    file,
+                    f"has more cells than the header (expected {len(names)} fields, "
+                    f"saw {len(cells)})",
+                    row=number,
+                )
+            )
+            continue
+        kept.append((cells + [""] * len(names))[: len(names)] if cells else [""] * len(names))
+        index.append(number)
+    raw = pd.DataFrame(kept, columns=names, index=pd.Index(index, dtype="int64"), dtype="str")
+    return _tidy(raw, file, found)
+
+
+def _tidy(
+    raw: pd.DataFrame, file: str, found: list[pd.DataFrame]
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    names, seen = [], {}
+    for position, name in enumerate(str(c).strip() for c in raw.columns):
+        if not name or name.startswith("Unnamed: "):
+            name = f"column_{position + 1}"
+        if name in seen:
+            found.append(
+                P.file_problem(
+                    file,
+                    f"has a second column named {name!r}; it is read as {name}_{seen[name] + 1}",
+                    row=1,
+                    column=name,
+                )
+            )
+            found[-1]["kept"] = True
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        names.append(name)
+    raw.columns = names
+    for column in raw.columns:
+        raw[column] = raw[column].fillna("").astype("str").str.strip()
+    blank = (raw == "").all(axis=1)
+    raw = raw[~blank]
+    # A NUL byte in a cell (a damaged file): that row is left out and said, the rest load.
+    # Looked for cell by cell only when some column holds one at all.
+    damaged = len(raw) and any(raw[c].str.contains("\x00", regex=False).any() for c in raw)
+    nul = raw.apply(lambda c: c.str.contains("\x00", regex=False)) if damaged else raw
+    if damaged and nul.to_numpy().any():
+        bad = nul.any(axis=1)
+        first = nul[bad].idxmax(axis=1)
+        found.append(
+            P.cell_problems(
+                file,
+                first.index,
+                "",
+                "",
+                [f"holds a NUL byte in column {c}: a damaged cell" for c in first],
+                kept=False,
+            ).assign(column=first.to_numpy())
+        )
+        raw = raw[~bad]
+    return raw, found
+
+
+def row_problems(
+    file: str, rows: pd.Index, column: str, values: pd.Series | str, problem, *, kept: bool
+) -> pd.DataFrame:
+    """Problems for cells given by their spreadsheet row numbers (the index of `read_cells`)."""
+    return P.rows_problems(
+        file, pd.Index(rows) - P.FIRST_DATA_ROW, column, _shift(values), _shift(problem), kept=kept
+    )
+
+
+def _shift(values):
+    if isinstance(values, pd.Series):
+        return pd.Series(values.to_numpy(), index=values.index - P.FIRST_DATA_ROW)
+    return values

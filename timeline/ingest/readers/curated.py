@@ -1,0 +1,502 @@
+"""Our curated CSV: one row per event, edited in any spreadsheet; list cells split on `;`.
+
+The columns are `COLUMNS` (the README describes each one, a test checks that). Times are
+ISO 8601: with an offset (`2024-05-01T14:00+00:00`) they mean that instant; bare
+(`2022-01-01`, `2022-01-01T10:00`) they are local to the event's place (or to `--tz`). A date
+stays that local day. Without a `time_precision`, the written form says it: a date is a day,
+a year-month a month, a year a year, a time a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+
+from timeline.ingest.readers import Format, ReadOptions
+from timeline.ingest.readers._cells import decode, read_cells, row_problems
+from timeline.ingest.readers._rowreport import records_in
+from timeline.model import problems as P
+from timeline.model.tables import (
+    INTAKE_EVENT_DTYPES,
+    INTAKE_LINK_DTYPES,
+    INTAKE_PLACE_DTYPES,
+    Intake,
+    bounds_from_precision,
+    conform,
+)
+from timeline.model.vocab import LIST_SEPARATOR, PLACE_PRECISIONS, TIME_PRECISIONS
+
+#: Every column of the curated table, in the order a curator sees them.
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "title",
+    "summary",
+    "start",
+    "start_latest",
+    "end_earliest",
+    "end",
+    "time_precision",
+    "time_precision_source",
+    "time_note",
+    "timezone",
+    "places",
+    "countries",
+    "regions",
+    "place_precision",
+    "place_precision_source",
+    "lat",
+    "lon",
+    "category",
+    "actors",
+    "reported_by",
+    "claim_status",
+    "quote",
+    "source_file",
+    "further_sources",
+    "related",
+    "notes",
+    "extra",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("title", "start")
+#: A file with all of these is ours (the sniff).
+_SIGNATURE = ("title", "start")
+
+# YYYY[-MM[-DD[(T| )HH:MM[:SS[.ffffff]]]]][Z|+HH:MM]
+_ISO = (
+    r"^(?P<y>\d{4})(?:-(?P<mo>\d{2})(?:-(?P<d>\d{2})"
+    r"(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,6}))?)?)?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+_TIME_HELP = "an ISO 8601 date or time, e.g. 2024-05-01T14:00+00:00, 2024-05-01T14:00 or 2024-05-01"
+
+
+def _sniff(data: bytes, name: str) -> str | None:
+    head = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = head.splitlines()[0] if head.strip() else ""
+    columns = {c.strip().strip('"') for c in first.split(",")}
+    missing = [c for c in _SIGNATURE if c not in columns]
+    return None if not missing else f"has no column {', '.join(missing)}"
+
+
+def parse_iso(cells: pd.Series) -> pd.DataFrame:
+    """Local wall-clock time, written precision and UTC offset (minutes) of ISO cells.
+
+    `kind` is "" (empty cell), "bad", "year", "month", "day" or "minute". Vectorised: a
+    regex per row in Python would dominate a million-row load.
+    """
+    # A dated table repeats its times (a million ACLED rows hold a few thousand days): parse
+    # each distinct cell once and spread the answers back over the rows.
+    codes, distinct = pd.factorize(cells.astype("str"), use_na_sentinel=False)
+    if len(distinct) == len(cells):
+        return _parse_iso_distinct(cells)
+    parsed = _parse_iso_distinct(pd.Series(distinct, dtype="str"))
+    # Taken as pandas arrays: through NumPy, the text column would be rebuilt cell by cell.
+    return pd.DataFrame(
+        {column: parsed[column].array.take(codes) for column in parsed.columns},
+        index=cells.index,
+    )
+
+
+def _parse_iso_distinct(cells: pd.Series) -> pd.DataFrame:
+    parts = _extract(cells, _ISO)
+    ok = parts["y"].notna()
+    kind = pd.Series("bad", index=cells.index, dtype="str")
+    kind[cells == ""] = ""
+    kind[ok & parts["mo"].isna()] = "year"
+    kind[ok & parts["mo"].notna() & parts["d"].isna()] = "month"
+    kind[ok & parts["d"].notna() & parts["h"].isna()] = "day"
+    kind[ok & parts["h"].notna()] = "minute"
+    text = (
+        parts["y"].fillna("0001")
+        + "-"
+        + parts["mo"].fillna("01")
+        + "-"
+        + parts["d"].fillna("01")
+        + "T"
+        + parts["h"].fillna("00")
+        + ":"
+        + parts["mi"].fillna("00")
+        + ":"
+        + parts["s"].fillna("00")
+        + "."
+        + parts["f"].fillna("0").str.pad(6, side="right", fillchar="0")
+    )
+    when = pd.to_datetime(text.where(ok), format="%Y-%m-%dT%H:%M:%S.%f", errors="coerce")
+    when = when.astype("datetime64[us]")
+    kind[ok & when.isna()] = "bad"  # 2025-02-30, 25:00
+    tz = parts["tz"].fillna("").str.replace("Z", "+00:00").str.replace(":", "")
+    has = tz != ""
+    sign = tz.str.slice(0, 1).map({"+": 1, "-": -1})
+    hours = pd.to_numeric(tz.str.slice(1, 3), errors="coerce")
+    mins = pd.to_numeric(tz.str.slice(3, 5), errors="coerce")
+    offset = (sign * (hours * 60 + mins)).where(has).astype("Int16")
+    bad_offset = has & ((hours > 18) | (mins > 59))
+    kind[bad_offset] = "bad"
+    return pd.DataFrame({"when": when, "kind": kind, "offset": offset}, index=cells.index)
+
+
+def _extract(cells: pd.Series, pattern: str) -> pd.DataFrame:
+    """`str.extract` by pyarrow: pandas falls back to a Python regex per row for it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    matched = pc.extract_regex(pa.array(cells.astype("str"), type=pa.large_string()), pattern)
+    out = pd.DataFrame(index=cells.index)
+    for i, name in enumerate(matched.type.names if len(matched) else ()):
+        column = pc.struct_field(matched, [i]).to_pandas().astype("str")
+        # An optional group that did not take part comes back empty: missing, as in pandas.
+        out[name] = column.where(column != "").to_numpy()
+    if not len(matched):
+        names = re.findall(r"\?P<(\w+)>", pattern)
+        out = pd.DataFrame({n: pd.Series(dtype="str") for n in names}, index=cells.index)
+    return out
+
+
+def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
+    text, found = decode(data, file)
+    if text is None:
+        return Intake.failed(file, "curated", P.combine(found))
+    raw, more = read_cells(text, file)
+    found += more
+    if raw is None:
+        return Intake.failed(file, "curated", P.combine(found))
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    rows_in = records_in(raw, found)
+    if missing:
+        found.append(
+            P.file_problem(file, f"has no column {', '.join(missing)}; nothing was loaded", row=1)
+        )
+        return Intake.failed(file, "curated", P.combine(found), rows_in=rows_in)
+    unknown = [c for c in raw.columns if c not in COLUMNS]
+    if unknown:
+        p = P.file_problem(
+            file, f"unknown column {', '.join(unknown)} is kept with each event (extra)", row=1
+        )
+        p["kept"] = True
+        found.append(p)
+    if raw.empty:
+        found.append(P.file_problem(file, "has a header but no events"))
+    raw = _unneutralise(raw)
+    extra = _extra(raw, unknown, file, found)
+    raw = raw.reindex(columns=list(COLUMNS), fill_value="")
+
+    events, dropped = _events(raw, file, found)
+    events["extra"] = extra
+    places = _places(raw, events["id"], file, found)
+    links = _links(raw, events["id"])
+    keep = ~raw.index.isin(dropped)
+    return Intake(
+        events=conform(events[keep].reset_index(drop=True), INTAKE_EVENT_DTYPES),
+        places=conform(places[~places["row"].isin(dropped)], INTAKE_PLACE_DTYPES),
+        links=conform(links[~links["row"].isin(dropped)], INTAKE_LINK_DTYPES),
+        problems=P.combine(found),
+        file=file,
+        format="curated",
+        rows_in=rows_in,
+    )
+
+
+def _unneutralise(raw: pd.DataFrame) -> pd.DataFrame:
+    """Take off the apostrophe our export puts before a cell a spreadsheet would run as a
+    formula ('=1+1), so a round trip gives back the text as it was."""
+    for column in raw.columns:
+        cells = raw[column]
+        marked = cells.str.match(r"^'[=+\-@\t\r\n]")
+        if marked.any():
+            raw[column] = cells.where(~marked, cells.str.slice(1))
+    return raw
+
+
+def _extra(raw: pd.DataFrame, unknown: list[str], file: str, found: list) -> pd.Series:
+    """The `extra` JSON cell merged with the columns this format does not know."""
+    given = raw["extra"] if "extra" in raw.columns else pd.Series("", index=raw.index)
+    out = pd.Series("", index=raw.index, dtype="str")
+    has = (given != "") | (raw[unknown] != "").any(axis=1) if unknown else given != ""
+    bad = []
+    for row in raw.index[has]:
+        record = {}
+        if given[row]:
+            try:
+                record = json.loads(given[row])
+            except ValueError:
+                record = None
+            if not isinstance(record, dict):
+                bad.append(row)
+                record = {"extra": given[row]}
+        record |= {c: raw.at[row, c] for c in unknown if raw.at[row, c] != ""}
+        out[row] = json.dumps(record, ensure_ascii=False)
+    if bad:
+        found.append(
+            row_problems(
+                file,
+                pd.Index(bad),
+                "extra",
+                given,
+                "is not a JSON object; kept as text",
+                kept=True,
+            )
+        )
+    return out
+
+
+def _events(raw: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, pd.Index]:
+    dropped = []
+
+    def refuse(mask: pd.Series, column: str, problem: str) -> None:
+        rows = raw.index[mask.to_numpy()]
+        if len(rows):
+            found.append(row_problems(file, rows, column, raw[column], problem, kept=False))
+            dropped.extend(rows)
+
+    times = {c: parse_iso(raw[c]) for c in ("start", "start_latest", "end_earliest", "end")}
+    start = times["start"]
+    refuse(start["kind"] == "", "start", "is empty: every event needs a start")
+    refuse(start["kind"] == "bad", "start", f"is not {_TIME_HELP}")
+    for column in ("start_latest", "end_earliest", "end"):
+        refuse(times[column]["kind"] == "bad", column, f"is not {_TIME_HELP}")
+
+    written = raw["time_precision"]
+    implied = start["kind"].map({"year": "year", "month": "month", "day": "day"}).fillna("minute")
+    precision = written.where(written != "", implied)
+    refuse(
+        ~precision.isin(list(TIME_PRECISIONS)),
+        "time_precision",
+        f"is not one of: {', '.join(TIME_PRECISIONS)}",
+    )
+    needs = precision.map({k: v.needs_end for k, v in TIME_PRECISIONS.items()}).fillna(False)
+    refuse(
+        needs.astype(bool) & (raw["end"] == ""),
+        "end",
+        "is required for this time_precision (part_of_day, range, span)",
+    )
+    refuse(raw["title"] == "", "title", "is empty")
+
+    # Every time of a row in the clock of its start: the offset of the start, else bare.
+    offset = start["offset"]
+    local = {}
+    for column, t in times.items():
+        shift = (offset.fillna(0) - t["offset"].fillna(offset.fillna(0))).astype("int64")
+        local[column] = t["when"] + pd.to_timedelta(shift, unit="min")
+        mixed = offset.isna() & t["offset"].notna()
+        refuse(
+            mixed,
+            column,
+            "has a UTC offset but the start has none: give both or neither",
+        )
+    lo, hi, end_lo, end_hi = bounds_from_precision(local["start"], local["end"], precision)
+    hi = local["start_latest"].where(local["start_latest"].notna(), hi)
+    end_lo = local["end_earliest"].where(local["end_earliest"].notna(), end_lo)
+    ids = raw["id"].where(raw["id"] != "", "row-" + raw.index.astype("str"))
+    events = pd.DataFrame(
+        {
+            "row": raw.index,
+            "id": ids,
+            "title": raw["title"],
+            "summary": raw["summary"],
+            "start_lo": lo,
+            "start_hi": hi,
+            "end_lo": end_lo,
+            "end_hi": end_hi,
+            "offset_min": offset,
+            "tz": raw["timezone"],
+            "time_precision": precision,
+            "time_precision_source": raw["time_precision_source"],
+            "time_note": raw["time_note"],
+            "category": raw["category"],
+            "actors": raw["actors"],
+            "reported_by": raw["reported_by"],
+            "claim_status": raw["claim_status"],
+            "quote": raw["quote"],
+            "source_file": raw["source_file"],
+            "further_sources": raw["further_sources"],
+            "notes": raw["notes"],
+        },
+        index=raw.index,
+    )
+    return events, pd.Index(sorted(set(dropped)), dtype="int64")
+
+
+def _split(cells: pd.Series) -> pd.Series:
+    return cells.str.split(LIST_SEPARATOR).map(
+        lambda parts: [p.strip() for p in parts] if isinstance(parts, list) else []
+    )
+
+
+def _places(raw: pd.DataFrame, ids: pd.Series, file: str, found: list) -> pd.DataFrame:
+    """One row per (event, place) from the aligned list cells `places`, `lat`, `lon`, ...
+
+    A list cell with one value applies to every place of the row (one country for all).
+    """
+    lists = ("places", "countries", "regions", "place_precision", "place_precision_source")
+    has = (raw["places"] != "") | (raw["lat"] != "") | (raw["lon"] != "")
+    if not has.any():
+        return pd.DataFrame(columns=list(INTAKE_PLACE_DTYPES))
+    sub = raw[has]
+    # A source's own words (place_precision_source) may hold a ";": they are a list only
+    # when the row names several places.
+    simple = ~sub[[*lists[:-1], "lat", "lon"]].apply(
+        lambda c: c.str.contains(LIST_SEPARATOR, regex=False)
+    ).any(axis=1)
+    frames = [_single_places(sub[simple], ids)]
+    if (~simple).any():
+        frames.append(_listed_places(sub[~simple], ids, file, found))
+    long = pd.concat(frames, ignore_index=True)
+    return _check_places(long, file, found)
+
+
+def _single_places(sub: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """The common case, one place per row: no lists to split, so a million rows stay cheap.
+
+    The columns go in as pandas arrays, not NumPy ones: a NumPy object array of a million
+    strings would be turned back into Arrow text one cell at a time.
+    """
+    return pd.DataFrame(
+        {
+            "row": sub.index.to_numpy(),
+            "event_id": ids.loc[sub.index].array,
+            "order": 0,
+            "name": sub["places"].array,
+            "country": sub["countries"].array,
+            "region": sub["regions"].array,
+            "lat_text": sub["lat"].array,
+            "lon_text": sub["lon"].array,
+            "precision": sub["place_precision"].array,
+            "precision_source": sub["place_precision_source"].array,
+        }
+    )
+
+
+def _listed_places(sub: pd.DataFrame, ids: pd.Series, file: str, found: list) -> pd.DataFrame:
+    records = []
+    columns = {
+        "name": "places",
+        "country": "countries",
+        "region": "regions",
+        "precision": "place_precision",
+        "precision_source": "place_precision_source",
+        "lat_text": "lat",
+        "lon_text": "lon",
+    }
+    for row, cells in sub.iterrows():
+        split = {k: [p.strip() for p in cells[c].split(LIST_SEPARATOR)] for k, c in columns.items()}
+        counted = [v for k, v in split.items() if v != [""] and k != "precision_source"]
+        n = max(map(len, counted)) if counted else 0
+        if n == 1:
+            split["precision_source"] = [cells["place_precision_source"]]
+        for key, values in split.items():
+            if values == [""]:
+                split[key] = [""] * n
+            elif len(values) == 1 and key in ("lat_text", "lon_text") and n > 1:
+                found.append(
+                    P.cell_problems(
+                        file,
+                        [row],
+                        "lat",
+                        cells["lat"] + ", " + cells["lon"],
+                        "lat/lon give one point but the row names several places; give one "
+                        "per place (separated by ;) or none",
+                        kept=True,
+                    )
+                )
+                split["lat_text"] = split["lon_text"] = [""] * n
+                break
+            elif len(values) == 1:
+                split[key] = values * n
+            elif len(values) != n:
+                found.append(
+                    P.cell_problems(
+                        file,
+                        [row],
+                        columns[key],
+                        cells[columns[key]],
+                        f"has {len(values)} entries for {n} places; "
+                        "the places of this row are not on the map",
+                        kept=True,
+                    )
+                )
+                n = 0
+                break
+        for i in range(n):
+            records.append(
+                {"row": row, "event_id": ids[row], "order": i} | {k: v[i] for k, v in split.items()}
+            )
+    return pd.DataFrame(records, columns=["row", "event_id", "order", *columns])
+
+
+def _check_places(long: pd.DataFrame, file: str, found: list) -> pd.DataFrame:
+    rows = pd.Index(long["row"])
+
+    def report(mask, column, values, problem):
+        if mask.any():
+            found.append(
+                P.cell_problems(
+                    file, rows[mask.to_numpy()], column, values[mask].to_numpy(), problem, kept=True
+                )
+            )
+
+    country = long["country"].str.upper()
+    bad_country = (country != "") & ~country.str.fullmatch(r"[A-Z]{2}")
+    report(
+        bad_country,
+        "countries",
+        long["country"],
+        "is not a two-letter ISO 3166-1 code like UA; the place is not on the map",
+    )
+    bad_precision = (long["precision"] != "") & ~long["precision"].isin(list(PLACE_PRECISIONS))
+    report(
+        bad_precision,
+        "place_precision",
+        long["precision"],
+        "is not one of: " + ", ".join(PLACE_PRECISIONS) + "; the place is not on the map",
+    )
+    lat = pd.to_numeric(long["lat_text"], errors="coerce")
+    lon = pd.to_numeric(long["lon_text"], errors="coerce")
+    given = (long["lat_text"] != "") | (long["lon_text"] != "")
+    unreadable = given & (lat.isna() | lon.isna())
+    where = long["lat_text"] + ", " + long["lon_text"]
+    report(
+        unreadable,
+        "lat",
+        where,
+        "lat and lon must both be decimal degrees; the place is not on the map",
+    )
+    good = ~bad_country & ~bad_precision & ~unreadable
+    out = long[good].assign(
+        country=country[good],
+        lat=lat[good].where(given[good]),
+        lon=lon[good].where(given[good]),
+    )
+    out["name"] = out["name"].where(out["name"] != "", where[good])
+    return out.drop(columns=["lat_text", "lon_text"])
+
+
+def _links(raw: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """`related` cells like `responds_to:some-id;after:other-id`, one row per link."""
+    cells = raw["related"]
+    pairs = cells[cells != ""].str.split(LIST_SEPARATOR).explode().str.strip()
+    pairs = pairs[pairs.notna() & (pairs != "")].astype("str")
+    if pairs.empty:
+        return pd.DataFrame(columns=list(INTAKE_LINK_DTYPES))
+    parts = pairs.str.split(":", n=1, expand=True).reindex(columns=[0, 1]).astype("str")
+    return pd.DataFrame(
+        {
+            "row": pairs.index.to_numpy(np.int64),
+            "column": "related",
+            "source_id": ids.loc[pairs.index].to_numpy(),
+            "relation": parts[0].fillna("").str.strip().to_numpy(),
+            "target_id": parts[1].fillna("").str.strip().to_numpy(),
+            "value": pairs.to_numpy(),
+        }
+    )
+
+
+FORMAT = Format(
+    name="curated",
+    label="our curated CSV",
+    extensions=(".csv",),
+    sniff=_sniff,
+    read=_read,
+)
