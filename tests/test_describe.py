@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from timeline.ingest.files import parse_events, read_events
-from timeline.model.tables import EVENT_DTYPES, conform
+from timeline.model.schema import EVENTS
+from timeline.model.tables import conform
 from timeline.model.vocab import TIME_PRECISIONS
 from timeline.views import describe
 
@@ -283,7 +284,7 @@ def event_of(precision, earliest, start_latest, end_earliest, latest, zone="", o
         | {"time_precision": [precision], "timezone": [zone], "start_offset_min": [offset]}
         | {"row": [2]}
     )
-    return conform(frame, EVENT_DTYPES).iloc[0]
+    return conform(frame, EVENTS).iloc[0]
 
 
 @pytest.mark.parametrize(

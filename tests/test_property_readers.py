@@ -27,6 +27,7 @@ from geodata import make_geocoder
 from timeline.ingest.enrich import finish
 from timeline.ingest.readers import ReadOptions, formats, read
 from timeline.model import problems as P
+from timeline.model.schema import PROBLEMS
 from timeline.model.story import parse_story
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +115,7 @@ def run_reader(data: bytes, fmt: str | None, mapping: dict | None = None):
     file = "input.dat"
     intake = read(data, file=file, fmt=fmt, options=ReadOptions(mapping=mapping or {}))
     table = finish(intake, geocoder=GEOCODER)
-    assert tuple(table.problems.columns) == P.PROBLEM_COLUMNS
+    assert tuple(table.problems.columns) == PROBLEMS.names
     # A problem names the file, or the mapping file when the mapping is at fault.
     assert table.problems["file"].isin([file, "the mapping"]).all(), table.problems
     rows = table.problems["row"].dropna()
@@ -312,7 +313,7 @@ def story_texts(draw) -> str:
 def test_any_story_file_never_raises_and_reports_as_file_key(text):
     story = parse_story(text, file="story.toml", folder=Path("."), events=EVENTS)
     problems = story.problems
-    assert tuple(problems.columns) == P.PROBLEM_COLUMNS
+    assert tuple(problems.columns) == PROBLEMS.names
     assert (problems["file"] == "story.toml").all()
     assert problems["row"].isna().all()  # a story file has keys, not rows
     for _, p in problems.iterrows():

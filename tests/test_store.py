@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from timeline.data import store as S
+from timeline.model.schema import EVENTS
 
 
 def _model(n: int = 5) -> SimpleNamespace:
@@ -114,7 +115,7 @@ def test_round_trip_sorted_with_ordinals(tmp_path):
     events = store.frame("events")
     assert events["id"].tolist() == ["e4", "e3", "e2", "e1", "e0"]  # by earliest
     assert events["ordinal"].tolist() == [0, 1, 2, 3, 4]
-    assert list(events.columns) == ["ordinal", *S.EVENT_COLUMNS, "start_s"]
+    assert list(events.columns) == ["ordinal", *EVENTS.names, "start_s"]
     assert events["start_s"].iloc[-1] == pd.Timestamp("2025-03-18T04:00Z").timestamp()
     assert str(events["start"].dtype) == "datetime64[us, UTC]"
     assert events["end"].isna().all()

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from timeline.ingest.files import read_events
-from timeline.model.problems import PROBLEM_COLUMNS, format_problem
+from timeline.model.problems import format_problem
+from timeline.model.schema import PROBLEMS
 from timeline.model.story import (
     KEYS,
     PALETTE,
@@ -212,7 +213,7 @@ def test_a_bad_value_is_reported_by_its_key_and_never_raised(events, text, colum
     assert words in problem["problem"]
     assert bool(problem["kept"]) is kept
     assert problem["file"] == "story.toml" and pd.isna(problem["row"])
-    assert tuple(s.problems.columns) == PROBLEM_COLUMNS
+    assert tuple(s.problems.columns) == PROBLEMS.names
 
 
 def test_a_problem_prints_as_file_key_what_is_wrong(events):
@@ -410,7 +411,7 @@ def story_files(draw) -> str:
 def test_no_story_file_raises_and_every_window_is_usable(events, text):
     tomllib.loads(text)  # the generator writes valid TOML: the checks, not the parser, are tested
     s = story(text, events)
-    assert tuple(s.problems.columns) == PROBLEM_COLUMNS
+    assert tuple(s.problems.columns) == PROBLEMS.names
     for w in s.windows:
         assert s.whole.start <= w.start < w.end <= s.whole.end
     assert len({w.label for w in s.windows}) == len(s.windows)

@@ -5,10 +5,13 @@ Parsing never raises: a bad link gives notices and falls back to the default vie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+
+from timeline.model.times import parse_instant
 
 
 @dataclass(frozen=True)
@@ -18,13 +21,14 @@ class ViewState:
 
 
 def _time(text: str) -> pd.Timestamp | None:
+    """A link's time: ISO 8601; without an offset, UTC (links are written in UTC)."""
+    text = text.strip()
+    if text and not re.search(r"(Z|[+-]\d{2}:?\d{2})$", text):
+        text += "Z"
     try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        return parse_instant(text)
+    except ValueError:
         return None
-    if pd.isna(ts):
-        return None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def parse_query(

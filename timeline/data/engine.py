@@ -40,7 +40,6 @@ import pandas as pd
 
 from timeline.data import queries as Q
 from timeline.data.store import (
-    PLACE_COLUMNS,
     SCHEMA_VERSION,
     Store,
     default_code_version,
@@ -51,6 +50,7 @@ from timeline.data.store import (
 from timeline.data.window import events_in_window, neighbour_event
 from timeline.ingest.enrich import read_source
 from timeline.ingest.files import STORY_FILE, open_table, resolve_table
+from timeline.model.schema import PLACES
 from timeline.model.tables import EventTable
 
 #: Past this many events in the window, the views aggregate: cells on the map, a histogram on
@@ -294,7 +294,7 @@ class Engine:
             return self.frames.places[self.frames.places["event_id"] == event_id]
         detail = self._detail(event_id)
         places = detail.places if detail is not None else pd.DataFrame(columns=["event_id"])
-        return places[[c for c in PLACE_COLUMNS if c in places.columns]]
+        return places[[c for c in PLACES.names if c in places.columns]]
 
     def event_links(self, event_id: str) -> pd.DataFrame:
         links = self.links
@@ -454,10 +454,8 @@ def _credits(t: Q.Tables) -> list[str]:
 
 def _frames(store: Store, sources: dict[str, str]) -> EventTable:
     events = store.frame("events").drop(columns=["ordinal", "start_s"], errors="ignore")
-    if "related" in events.columns and not events["related"].astype(bool).any():
-        events = events.drop(columns="related")  # the store's, not the model's: no reader set it
     places = store.frame("places")
-    places = places[[c for c in PLACE_COLUMNS if c in places.columns]]
+    places = places[[c for c in PLACES.names if c in places.columns]]
     # The model's own order (as `timeline.ingest.enrich` leaves it): figures and lists follow it.
     places = places.sort_values(["event_id", "order"], kind="stable", ignore_index=True)
     manifest = store.manifest

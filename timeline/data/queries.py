@@ -33,7 +33,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from timeline.data.store import COARSE_PLACE, COARSE_TIME, MARKER_COLUMNS, PLACE_COLUMNS, Store
+from timeline.data.store import COARSE_PLACE, COARSE_TIME, MARKER_COLUMNS, Store
+from timeline.model.schema import PLACES
 
 #: Columns a list or a figure of events needs; `columns=None` returns every column.
 LIST_COLUMNS = (
@@ -409,7 +410,7 @@ def places_in_window(
     the event's columns, so a caller can merge them with the events without clashes."""
     m = _in_window(_markers(t), t.max_span, lo, hi, claim_statuses, categories)
     if columns is None:
-        columns = [c for c in PLACE_COLUMNS if c in m.columns]
+        columns = [c for c in PLACES.names if c in m.columns]
     return _run(m.order_by("event_ordinal", "order").select(*columns))
 
 

@@ -41,10 +41,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from timeline.errors import TimelineError
+from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
 
 #: Bump when the stored layout or the meaning of a column changes: old folders are then
 #: ignored (a new key), never misread.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
 
@@ -59,75 +60,10 @@ _SOURCES = "sources.json"
 
 _TS = "datetime64[us, UTC]"
 
-#: The canonical model, column by column: the dtype stored, and whether a model without the
-#: column is refused (True) or gets the column filled with an empty value (False). Filling
-#: lets a reader that knows less (no place time zones, no quote checks) still be stored.
-EVENT_COLUMNS: dict[str, tuple[str, bool]] = {
-    "id": ("str", True),
-    "title": ("str", True),
-    "summary": ("str", False),
-    "start": (_TS, True),
-    "end": (_TS, False),
-    "earliest": (_TS, True),
-    "start_latest": (_TS, False),
-    "end_earliest": (_TS, False),
-    "latest": (_TS, True),
-    "start_offset_min": ("int16", False),
-    "timezone": ("str", False),
-    "time_precision": ("str", True),
-    "time_precision_source": ("str", False),
-    "time_note": ("str", False),
-    "category": ("str", True),
-    "actors": ("str", False),
-    "reported_by": ("str", False),
-    "claim_status": ("str", False),
-    "quote": ("str", False),
-    "source_file": ("str", False),
-    "further_sources": ("str", False),
-    "related": ("str", False),
-    "notes": ("str", False),
-    "quote_verified": ("bool", False),
-    "row": ("int64", False),
-    "extra": ("str", False),
-}
-
-PLACE_COLUMNS: dict[str, tuple[str, bool]] = {
-    "event_id": ("str", True),
-    "order": ("int64", False),
-    "name": ("str", False),
-    "country": ("str", False),
-    "region": ("str", False),
-    "lat": ("float64", True),
-    "lon": ("float64", True),
-    "geo_precision": ("str", False),
-    "geo_precision_source": ("str", False),
-    "source": ("str", False),
-    "credit": ("str", False),
-    "timezone": ("str", False),
-    "note": ("str", False),
-}
-
-LINK_COLUMNS: dict[str, tuple[str, bool]] = {
-    "source_id": ("str", True),
-    "relation": ("str", True),
-    "target_id": ("str", True),
-}
-
-PROBLEM_COLUMNS: dict[str, tuple[str, bool]] = {
-    "file": ("str", True),
-    "row": ("Int64", False),
-    "column": ("str", False),
-    "value": ("str", False),
-    "problem": ("str", True),
-    "kept": ("bool", False),
-}
-
-_SCHEMAS = {
-    "events": EVENT_COLUMNS,
-    "places": PLACE_COLUMNS,
-    "links": LINK_COLUMNS,
-    "problems": PROBLEM_COLUMNS,
-}
+#: The tables stored, as `timeline.model.schema` declares them: a model without a required
+#: column is refused; the others are filled with an empty value, so a reader that knows less
+#: (no place time zones, no quote checks) can still be stored.
+_SCHEMAS = {table.name: table for table in (EVENTS, PLACES, LINKS, PROBLEMS)}
 
 
 class StoreError(TimelineError, ValueError):
@@ -255,7 +191,7 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     for name, schema in _SCHEMAS.items():
         frame = getattr(model, name)
         columns = {}
-        for column, (dtype, required) in schema.items():
+        for column, dtype, required in ((c.name, c.dtype, c.required) for c in schema.columns):
             if column not in frame.columns:
                 if required:
                     failures.append(f"{name}.{column} is missing")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from timeline.ingest.readers.curated import COLUMNS
+from timeline.model.schema import CURATED, JSON_EVENT_FIELDS, JSON_PLACE_FIELDS
 from timeline.model.tables import EventTable
 from timeline.model.vocab import LIST_SEPARATOR, TIME_PRECISIONS
 
@@ -32,45 +32,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # A number, or a list of numbers such as the lon cell "-77.03637;37.61781", is data, not a formula.
 _NUMBERS = r"-?\d+(?:\.\d+)?(?:;-?\d+(?:\.\d+)?)*"
 
-#: Fields of an event record in our JSON and GeoJSON, in order.
-EVENT_FIELDS = (
-    "id",
-    "title",
-    "summary",
-    "start",
-    "start_latest",
-    "end_earliest",
-    "end",
-    "time_precision",
-    "time_precision_source",
-    "time_note",
-    "timezone",
-    "earliest_utc",
-    "latest_utc",
-    "category",
-    "actors",
-    "reported_by",
-    "claim_status",
-    "quote",
-    "source_file",
-    "quote_verified",
-    "further_sources",
-    "notes",
-    "extra",
-)
-PLACE_FIELDS = (
-    "name",
-    "country",
-    "region",
-    "lat",
-    "lon",
-    "geo_precision",
-    "geo_precision_source",
-    "source",
-    "credit",
-    "timezone",
-    "note",
-)
+#: Fields of an event record and of a place in our JSON and GeoJSON, in order.
+EVENT_FIELDS = JSON_EVENT_FIELDS
+PLACE_FIELDS = JSON_PLACE_FIELDS
 
 
 def _iso(when: pd.Series, offset_min: pd.Series) -> pd.Series:
@@ -197,18 +161,18 @@ def _place_cells(table: EventTable) -> pd.DataFrame:
 
 
 def iter_csv(table: EventTable) -> Iterator[str]:
-    """Our curated CSV: every column of `COLUMNS`, places with their coordinates."""
+    """Our curated CSV: every column of `CURATED`, places with their coordinates."""
     events = table.events
     flat = _place_cells(table)
     related = _related(table)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(CURATED.names)
     yield buffer.getvalue()
     for chunk in _chunks(events):
         times = written_times(chunk)
         cells = pd.DataFrame(index=chunk.index)
-        for column in COLUMNS:
+        for column in CURATED.names:
             if column in times.columns:
                 cells[column] = times[column]
             elif column == "related":

@@ -23,15 +23,8 @@ import pandas as pd
 
 from geodata import AmbiguousPlace, GeodataError, make_geocoder
 from timeline.model import problems as P
-from timeline.model.tables import (
-    EVENT_DTYPES,
-    LINK_DTYPES,
-    PLACE_DTYPES,
-    EventTable,
-    Intake,
-    conform,
-    member,
-)
+from timeline.model.schema import EVENTS, LINKS, PLACES
+from timeline.model.tables import EventTable, Intake, conform, member
 from timeline.model.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
 
 #: A long step reports its progress every so many items.
@@ -80,12 +73,12 @@ def finish(
 
     events = events.sort_values(["earliest", "row"], kind="stable").reset_index(drop=True)
     return EventTable(
-        events=conform(events, EVENT_DTYPES),
+        events=conform(events, EVENTS),
         places=conform(
             places.sort_values(["event_id", "order"], kind="stable").reset_index(drop=True),
-            PLACE_DTYPES,
+            PLACES,
         ),
-        links=conform(links, LINK_DTYPES),
+        links=conform(links, LINKS),
         problems=P.combine(found),
         sources=sources | intake.sources,
         format=intake.format,
@@ -663,7 +656,7 @@ def _normalised(text: str) -> str:
 def _links(links: pd.DataFrame, events: pd.DataFrame, file: str, found: list) -> pd.DataFrame:
     links = links[member(links["source_id"], events["id"])]
     if links.empty:
-        return pd.DataFrame(columns=list(LINK_DTYPES))
+        return pd.DataFrame(columns=list(LINKS.names))
     bad_relation = ~links["relation"].isin(list(RELATIONS))
     bad_target = ~bad_relation & ~member(links["target_id"], events["id"])
     self_link = ~bad_relation & (links["target_id"] == links["source_id"])
@@ -686,4 +679,4 @@ def _links(links: pd.DataFrame, events: pd.DataFrame, file: str, found: list) ->
                 )
             )
     good = links[~bad_relation & ~bad_target & ~self_link & ~repeated]
-    return good[list(LINK_DTYPES)].reset_index(drop=True)
+    return good[list(LINKS.names)].reset_index(drop=True)

@@ -10,23 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PROBLEM_COLUMNS = ("file", "row", "column", "value", "problem", "kept")
+from timeline.model.schema import PROBLEMS, empty
 
 #: Spreadsheet row of the record at position 0 (row 1 is the header).
 FIRST_DATA_ROW = 2
 
 
 def empty_problems() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file": pd.Series(dtype="str"),
-            "row": pd.Series(dtype="Int64"),
-            "column": pd.Series(dtype="str"),
-            "value": pd.Series(dtype="str"),
-            "problem": pd.Series(dtype="str"),
-            "kept": pd.Series(dtype="bool"),
-        }
-    )
+    return empty(PROBLEMS)
 
 
 def file_problem(

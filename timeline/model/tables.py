@@ -26,134 +26,25 @@ import numpy as np
 import pandas as pd
 
 from timeline.model import problems as P
-from timeline.model.vocab import PLACE_PRECISIONS, TIME_PRECISIONS
-
-UTC_TIME = "datetime64[us, UTC]"
-LOCAL_TIME = "datetime64[us]"
-
-#: Columns of `EventTable.events`, with their dtypes. Every reader's events end up so.
-EVENT_DTYPES: dict[str, str] = {
-    "id": "str",
-    "title": "str",
-    "summary": "str",
-    # The nominal times as written (for an event known to about an hour, the hour itself).
-    "start": UTC_TIME,
-    "end": UTC_TIME,
-    # The bounds: what filters, draws and exports use.
-    "earliest": UTC_TIME,
-    "start_latest": UTC_TIME,
-    "end_earliest": UTC_TIME,
-    "latest": UTC_TIME,
-    # The clock the source wrote its times in: its offset at the start, and its zone if known.
-    "start_offset_min": "int16",
-    "timezone": "str",
-    "time_precision": "str",
-    #: The source's own precision code ("ACLED time_precision 2"): kept so nothing is lost.
-    "time_precision_source": "str",
-    "time_note": "str",
-    "category": "str",
-    "actors": "str",
-    "reported_by": "str",
-    "claim_status": "str",
-    "quote": "str",
-    "source_file": "str",
-    "further_sources": "str",
-    "notes": "str",
-    "quote_verified": "bool",
-    #: The record's row in its file, as a spreadsheet counts it (or its 1-based record number).
-    "row": "int64",
-    #: The source's own fields that have no column here (ACLED fatalities...), a JSON object.
-    "extra": "str",
-}
-
-#: Columns of `EventTable.places`: one row per placed (event, place).
-PLACE_DTYPES: dict[str, str] = {
-    "event_id": "str",
-    "order": "int64",
-    "name": "str",
-    "country": "str",
-    "region": "str",
-    "lat": "float64",
-    "lon": "float64",
-    "geo_precision": "str",
-    "geo_precision_source": "str",
-    "source": "str",
-    "credit": "str",
-    "timezone": "str",
-    "note": "str",
-}
-
-LINK_DTYPES: dict[str, str] = {"source_id": "str", "relation": "str", "target_id": "str"}
-
-#: Columns of `Intake.events`. Times are local wall clock (naive); `offset_min` says the UTC
-#: offset they are written in when the file says so, `tz` the zone when the file names one.
-#: With neither, the zone of the event's first place (or the user's --tz) decides.
-INTAKE_EVENT_DTYPES: dict[str, str] = {
-    "row": "int64",
-    "id": "str",
-    "title": "str",
-    "summary": "str",
-    "start_lo": LOCAL_TIME,
-    "start_hi": LOCAL_TIME,
-    "end_lo": LOCAL_TIME,
-    "end_hi": LOCAL_TIME,
-    "offset_min": "Int16",
-    "tz": "str",
-    "time_precision": "str",
-    "time_precision_source": "str",
-    "time_note": "str",
-    "category": "str",
-    "actors": "str",
-    "reported_by": "str",
-    "claim_status": "str",
-    "quote": "str",
-    "source_file": "str",
-    "further_sources": "str",
-    "notes": "str",
-    "extra": "str",
-}
-
-#: Columns of `Intake.places`: a place by name (lat/lon NaN: to be looked up) or by
-#: coordinates (a name may still be given, for the card). `row` is the event's row.
-INTAKE_PLACE_DTYPES: dict[str, str] = {
-    "row": "int64",
-    "event_id": "str",
-    "order": "int64",
-    "name": "str",
-    "country": "str",
-    "region": "str",
-    "lat": "float64",
-    "lon": "float64",
-    "precision": "str",
-    "precision_source": "str",
-    # Where a reader already knows them (our own exports): kept rather than made anew.
-    "source": "str",
-    "credit": "str",
-    "timezone": "str",
-    "note": "str",
-}
-
-#: Columns of `Intake.links`: `value` is the cell as written, for messages.
-INTAKE_LINK_DTYPES: dict[str, str] = {
-    "row": "int64",
-    "column": "str",
-    "source_id": "str",
-    "relation": "str",
-    "target_id": "str",
-    "value": "str",
-}
+from timeline.model.schema import (
+    EVENTS,
+    INTAKE_EVENTS,
+    INTAKE_LINKS,
+    INTAKE_PLACES,
+    LINKS,
+    PLACES,
+    Table,
+    empty,
+)
+from timeline.model.vocab import TIME_PRECISIONS
 
 
-def empty(dtypes: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
-
-
-def conform(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
-    """The frame with exactly these columns in this order: missing text columns are empty
+def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The frame with exactly the table's columns in its order: missing text columns are empty
     strings, missing times NaT, missing numbers NaN; existing columns are cast."""
     index = frame.index
     out = {}
-    for column, dtype in dtypes.items():
+    for column, dtype in table.dtypes.items():
         if column in frame.columns:
             values = frame[column]
             if dtype == "str":
@@ -202,9 +93,9 @@ class Intake:
     def failed(cls, file: str, format: str, problems: pd.DataFrame, rows_in: int = 0) -> Intake:
         """A file that could not be read at all: no events, and why."""
         return cls(
-            empty(INTAKE_EVENT_DTYPES),
-            empty(INTAKE_PLACE_DTYPES),
-            empty(INTAKE_LINK_DTYPES),
+            empty(INTAKE_EVENTS),
+            empty(INTAKE_PLACES),
+            empty(INTAKE_LINKS),
             problems,
             file,
             format,
@@ -246,9 +137,9 @@ class EventTable:
     @classmethod
     def empty(cls, problems: pd.DataFrame | None = None, **kwargs) -> EventTable:
         return cls(
-            empty(EVENT_DTYPES),
-            empty(PLACE_DTYPES),
-            empty(LINK_DTYPES),
+            empty(EVENTS),
+            empty(PLACES),
+            empty(LINKS),
             P.empty_problems() if problems is None else problems,
             **kwargs,
         )
@@ -330,17 +221,9 @@ def _add_length(start: pd.Series, length: str) -> pd.Series:
 
 
 __all__ = [
-    "EVENT_DTYPES",
-    "INTAKE_EVENT_DTYPES",
-    "INTAKE_LINK_DTYPES",
-    "INTAKE_PLACE_DTYPES",
-    "LINK_DTYPES",
-    "PLACE_DTYPES",
-    "PLACE_PRECISIONS",
     "EventTable",
     "Intake",
     "bounds_from_precision",
     "conform",
     "member",
-    "empty",
 ]

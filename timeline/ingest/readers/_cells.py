@@ -92,7 +92,7 @@ def read_cells(
         P.file_problem(file, f"has more cells than the header ({reason})", row=row)
         for row, reason in sorted(skipped.items())
     ]
-    return _tidy(raw, file, found)
+    return tidy(raw, file, found)
 
 
 def _read_cells_csv_module(
@@ -122,10 +122,10 @@ def _read_cells_csv_module(
         kept.append((cells + [""] * len(names))[: len(names)] if cells else [""] * len(names))
         index.append(number)
     raw = pd.DataFrame(kept, columns=names, index=pd.Index(index, dtype="int64"), dtype="str")
-    return _tidy(raw, file, found)
+    return tidy(raw, file, found)
 
 
-def _tidy(
+def tidy(
     raw: pd.DataFrame, file: str, found: list[pd.DataFrame]
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     names, seen = [], {}

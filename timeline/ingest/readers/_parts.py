@@ -21,14 +21,9 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 
-from timeline.model.problems import PROBLEM_COLUMNS, combine
-from timeline.model.tables import (
-    INTAKE_EVENT_DTYPES,
-    INTAKE_LINK_DTYPES,
-    INTAKE_PLACE_DTYPES,
-    Intake,
-    conform,
-)
+from timeline.model.problems import combine
+from timeline.model.schema import INTAKE_EVENTS, INTAKE_LINKS, INTAKE_PLACES, PROBLEMS
+from timeline.model.tables import Intake, conform
 
 NAT = np.datetime64("NaT", "us")
 #: Units of a written time, coarsest first; each is also the name of a time precision.
@@ -120,7 +115,7 @@ _ISO = re.compile(
 )
 
 
-def parse_iso(text: str) -> Interval:
+def iso_interval(text: str) -> Interval:
     """ISO 8601 text ("2022", "2022-03", "2022-03-01", "2022-03-01T14:30:05+02:00") as the
     interval it names. The clock is kept as written; the offset, if given, is returned."""
     m = _ISO.fullmatch(text.strip())
@@ -222,7 +217,7 @@ class Collector:
                     "problem": [text],
                     "kept": [kept],
                 },
-                columns=list(PROBLEM_COLUMNS),
+                columns=list(PROBLEMS.names),
             )
         )
 
@@ -244,7 +239,7 @@ class Collector:
         )
 
     def intake(self, story: dict | None = None, sources: dict | None = None) -> Intake:
-        events = pd.DataFrame(self.events, columns=list(INTAKE_EVENT_DTYPES))
+        events = pd.DataFrame(self.events, columns=list(INTAKE_EVENTS.names))
         for column in _TIME_COLUMNS:
             values = [NAT if v is None or v is pd.NaT else v for v in events[column]]
             events[column] = pd.Series(np.array(values, dtype="datetime64[us]"), index=events.index)
@@ -252,22 +247,22 @@ class Collector:
             [None if v is None or pd.isna(v) else int(v) for v in events["offset_min"]],
             dtype="Int16",
         )
-        places = pd.DataFrame(self.places, columns=list(INTAKE_PLACE_DTYPES))
+        places = pd.DataFrame(self.places, columns=list(INTAKE_PLACES.names))
         places["lat"] = pd.to_numeric(places["lat"], errors="coerce").astype("float64")
         places["lon"] = pd.to_numeric(places["lon"], errors="coerce").astype("float64")
-        links = pd.DataFrame(self.links, columns=list(INTAKE_LINK_DTYPES))
-        for frame, dtypes in (
-            (events, INTAKE_EVENT_DTYPES),
-            (places, INTAKE_PLACE_DTYPES),
-            (links, INTAKE_LINK_DTYPES),
+        links = pd.DataFrame(self.links, columns=list(INTAKE_LINKS.names))
+        for frame, table in (
+            (events, INTAKE_EVENTS),
+            (places, INTAKE_PLACES),
+            (links, INTAKE_LINKS),
         ):
-            for column in (c for c, d in dtypes.items() if d == "str"):
+            for column in (c for c, d in table.dtypes.items() if d == "str"):
                 values = frame[column].astype(object)
                 frame[column] = values.where(values.notna(), "")
         return Intake(
-            conform(events.reset_index(drop=True), INTAKE_EVENT_DTYPES),
-            conform(places.reset_index(drop=True), INTAKE_PLACE_DTYPES),
-            conform(links.reset_index(drop=True), INTAKE_LINK_DTYPES),
+            conform(events.reset_index(drop=True), INTAKE_EVENTS),
+            conform(places.reset_index(drop=True), INTAKE_PLACES),
+            conform(links.reset_index(drop=True), INTAKE_LINKS),
             combine(self.problems),
             self.file,
             self.format,
@@ -312,6 +307,6 @@ __all__ = [
     "extra_json",
     "html_to_text",
     "interval",
-    "parse_iso",
+    "iso_interval",
     "short_title",
 ]

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from timeline.model import problems as P
-from timeline.model.tables import INTAKE_EVENT_DTYPES, INTAKE_PLACE_DTYPES, Intake, conform
+from timeline.model.schema import INTAKE_EVENTS, INTAKE_PLACES
+from timeline.model.tables import Intake, conform
 
 
 def records_in(cells: pd.DataFrame, found: list[pd.DataFrame]) -> int:
@@ -51,16 +52,16 @@ class RowReport:
         rows_in: int,
         story: dict | None = None,
     ) -> Intake:
-        from timeline.model.tables import INTAKE_LINK_DTYPES
+        from timeline.model.schema import INTAKE_LINKS
 
         keep = ~events["row"].isin(self.dropped)
         return Intake(
-            events=conform(events[keep].reset_index(drop=True), INTAKE_EVENT_DTYPES),
+            events=conform(events[keep].reset_index(drop=True), INTAKE_EVENTS),
             places=conform(
                 places[~places["row"].isin(self.dropped)].reset_index(drop=True),
-                INTAKE_PLACE_DTYPES,
+                INTAKE_PLACES,
             ),
-            links=conform(links, INTAKE_LINK_DTYPES),
+            links=conform(links, INTAKE_LINKS),
             problems=P.combine(self.found),
             file=self.file,
             format=fmt,

@@ -18,7 +18,7 @@ from html import unescape
 
 import pandas as pd
 
-from timeline.ingest.readers._cells import _tidy
+from timeline.ingest.readers._cells import tidy
 from timeline.model import problems as P
 
 #: The first bytes of every zip file, and so of every .xlsx workbook.
@@ -71,7 +71,7 @@ def read_sheets(
             except Exception as exc:  # one damaged sheet must not hide the others
                 found.append(P.file_problem(file, f"sheet {sheet.title!r} is unreadable: {exc}"))
                 continue
-            frame, sheet_found = _tidy(frame, f"{file} [{sheet.title}]", [])
+            frame, sheet_found = tidy(frame, f"{file} [{sheet.title}]", [])
             sheets[sheet.title] = frame
             found.extend(sheet_found)
     finally:

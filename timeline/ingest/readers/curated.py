@@ -1,7 +1,7 @@
 """Our curated CSV: one row per event, edited in any spreadsheet; list cells split on `;`.
 
-The columns are `COLUMNS` (the README describes each one, a test checks that). Times are
-ISO 8601: with an offset (`2024-05-01T14:00+00:00`) they mean that instant; bare
+The columns are `timeline.model.schema.CURATED` (the README's table of them is made from
+it). Times are ISO 8601: with an offset (`2024-05-01T14:00+00:00`) they mean that instant; bare
 (`2022-01-01`, `2022-01-01T10:00`) they are local to the event's place (or to `--tz`). A date
 stays that local day. Without a `time_precision`, the written form says it: a date is a day,
 a year-month a month, a year a year, a time a minute.
@@ -10,7 +10,6 @@ a year-month a month, a year a year, a time a minute.
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pandas as pd
@@ -19,58 +18,16 @@ from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode, read_cells, row_problems
 from timeline.ingest.readers._rowreport import records_in
 from timeline.model import problems as P
-from timeline.model.tables import (
-    INTAKE_EVENT_DTYPES,
-    INTAKE_LINK_DTYPES,
-    INTAKE_PLACE_DTYPES,
-    Intake,
-    bounds_from_precision,
-    conform,
-)
+from timeline.model.schema import CURATED, INTAKE_EVENTS, INTAKE_LINKS, INTAKE_PLACES
+from timeline.model.tables import Intake, bounds_from_precision, conform
+from timeline.model.times import TIME_HELP, parse_iso
 from timeline.model.vocab import LIST_SEPARATOR, PLACE_PRECISIONS, TIME_PRECISIONS
 
-#: Every column of the curated table, in the order a curator sees them.
-COLUMNS: tuple[str, ...] = (
-    "id",
-    "title",
-    "summary",
-    "start",
-    "start_latest",
-    "end_earliest",
-    "end",
-    "time_precision",
-    "time_precision_source",
-    "time_note",
-    "timezone",
-    "places",
-    "countries",
-    "regions",
-    "place_precision",
-    "place_precision_source",
-    "lat",
-    "lon",
-    "category",
-    "actors",
-    "reported_by",
-    "claim_status",
-    "quote",
-    "source_file",
-    "further_sources",
-    "related",
-    "notes",
-    "extra",
-)
-REQUIRED_COLUMNS: tuple[str, ...] = ("title", "start")
+#: Every column of the curated table, in the order a curator sees them (`timeline.model.schema`).
+COLUMNS: tuple[str, ...] = CURATED.names
+REQUIRED_COLUMNS: tuple[str, ...] = CURATED.required
 #: A file with all of these is ours (the sniff).
 _SIGNATURE = ("title", "start")
-
-# YYYY[-MM[-DD[(T| )HH:MM[:SS[.ffffff]]]]][Z|+HH:MM]
-_ISO = (
-    r"^(?P<y>\d{4})(?:-(?P<mo>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,6}))?)?)?)?)?"
-    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
-)
-_TIME_HELP = "an ISO 8601 date or time, e.g. 2024-05-01T14:00+00:00, 2024-05-01T14:00 or 2024-05-01"
 
 
 def _sniff(data: bytes, name: str) -> str | None:
@@ -79,80 +36,6 @@ def _sniff(data: bytes, name: str) -> str | None:
     columns = {c.strip().strip('"') for c in first.split(",")}
     missing = [c for c in _SIGNATURE if c not in columns]
     return None if not missing else f"has no column {', '.join(missing)}"
-
-
-def parse_iso(cells: pd.Series) -> pd.DataFrame:
-    """Local wall-clock time, written precision and UTC offset (minutes) of ISO cells.
-
-    `kind` is "" (empty cell), "bad", "year", "month", "day" or "minute". Vectorised: a
-    regex per row in Python would dominate a million-row load.
-    """
-    # A dated table repeats its times (a million ACLED rows hold a few thousand days): parse
-    # each distinct cell once and spread the answers back over the rows.
-    codes, distinct = pd.factorize(cells.astype("str"), use_na_sentinel=False)
-    if len(distinct) == len(cells):
-        return _parse_iso_distinct(cells)
-    parsed = _parse_iso_distinct(pd.Series(distinct, dtype="str"))
-    # Taken as pandas arrays: through NumPy, the text column would be rebuilt cell by cell.
-    return pd.DataFrame(
-        {column: parsed[column].array.take(codes) for column in parsed.columns},
-        index=cells.index,
-    )
-
-
-def _parse_iso_distinct(cells: pd.Series) -> pd.DataFrame:
-    parts = _extract(cells, _ISO)
-    ok = parts["y"].notna()
-    kind = pd.Series("bad", index=cells.index, dtype="str")
-    kind[cells == ""] = ""
-    kind[ok & parts["mo"].isna()] = "year"
-    kind[ok & parts["mo"].notna() & parts["d"].isna()] = "month"
-    kind[ok & parts["d"].notna() & parts["h"].isna()] = "day"
-    kind[ok & parts["h"].notna()] = "minute"
-    text = (
-        parts["y"].fillna("0001")
-        + "-"
-        + parts["mo"].fillna("01")
-        + "-"
-        + parts["d"].fillna("01")
-        + "T"
-        + parts["h"].fillna("00")
-        + ":"
-        + parts["mi"].fillna("00")
-        + ":"
-        + parts["s"].fillna("00")
-        + "."
-        + parts["f"].fillna("0").str.pad(6, side="right", fillchar="0")
-    )
-    when = pd.to_datetime(text.where(ok), format="%Y-%m-%dT%H:%M:%S.%f", errors="coerce")
-    when = when.astype("datetime64[us]")
-    kind[ok & when.isna()] = "bad"  # 2025-02-30, 25:00
-    tz = parts["tz"].fillna("").str.replace("Z", "+00:00").str.replace(":", "")
-    has = tz != ""
-    sign = tz.str.slice(0, 1).map({"+": 1, "-": -1})
-    hours = pd.to_numeric(tz.str.slice(1, 3), errors="coerce")
-    mins = pd.to_numeric(tz.str.slice(3, 5), errors="coerce")
-    offset = (sign * (hours * 60 + mins)).where(has).astype("Int16")
-    bad_offset = has & ((hours > 18) | (mins > 59))
-    kind[bad_offset] = "bad"
-    return pd.DataFrame({"when": when, "kind": kind, "offset": offset}, index=cells.index)
-
-
-def _extract(cells: pd.Series, pattern: str) -> pd.DataFrame:
-    """`str.extract` by pyarrow: pandas falls back to a Python regex per row for it."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    matched = pc.extract_regex(pa.array(cells.astype("str"), type=pa.large_string()), pattern)
-    out = pd.DataFrame(index=cells.index)
-    for i, name in enumerate(matched.type.names if len(matched) else ()):
-        column = pc.struct_field(matched, [i]).to_pandas().astype("str")
-        # An optional group that did not take part comes back empty: missing, as in pandas.
-        out[name] = column.where(column != "").to_numpy()
-    if not len(matched):
-        names = re.findall(r"\?P<(\w+)>", pattern)
-        out = pd.DataFrame({n: pd.Series(dtype="str") for n in names}, index=cells.index)
-    return out
 
 
 def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
@@ -183,15 +66,15 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     extra = _extra(raw, unknown, file, found)
     raw = raw.reindex(columns=list(COLUMNS), fill_value="")
 
-    events, dropped = _events(raw, file, found)
+    events, dropped = events_from_cells(raw, file, found)
     events["extra"] = extra
     places = _places(raw, events["id"], file, found)
-    links = _links(raw, events["id"])
+    links = links_from_cells(raw, events["id"])
     keep = ~raw.index.isin(dropped)
     return Intake(
-        events=conform(events[keep].reset_index(drop=True), INTAKE_EVENT_DTYPES),
-        places=conform(places[~places["row"].isin(dropped)], INTAKE_PLACE_DTYPES),
-        links=conform(links[~links["row"].isin(dropped)], INTAKE_LINK_DTYPES),
+        events=conform(events[keep].reset_index(drop=True), INTAKE_EVENTS),
+        places=conform(places[~places["row"].isin(dropped)], INTAKE_PLACES),
+        links=conform(links[~links["row"].isin(dropped)], INTAKE_LINKS),
         problems=P.combine(found),
         file=file,
         format="curated",
@@ -242,7 +125,7 @@ def _extra(raw: pd.DataFrame, unknown: list[str], file: str, found: list) -> pd.
     return out
 
 
-def _events(raw: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, pd.Index]:
+def events_from_cells(raw: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, pd.Index]:
     dropped = []
 
     def refuse(mask: pd.Series, column: str, problem: str) -> None:
@@ -254,9 +137,15 @@ def _events(raw: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, pd
     times = {c: parse_iso(raw[c]) for c in ("start", "start_latest", "end_earliest", "end")}
     start = times["start"]
     refuse(start["kind"] == "", "start", "is empty: every event needs a start")
-    refuse(start["kind"] == "bad", "start", f"is not {_TIME_HELP}")
+    refuse(start["kind"] == "bad", "start", f"is not {TIME_HELP}")
     for column in ("start_latest", "end_earliest", "end"):
-        refuse(times[column]["kind"] == "bad", column, f"is not {_TIME_HELP}")
+        refuse(times[column]["kind"] == "bad", column, f"is not {TIME_HELP}")
+    for column, parsed in times.items():
+        cut = raw.index[(parsed["cut"] & ~parsed["kind"].isin(["", "bad"])).to_numpy()]
+        if len(cut):
+            found.append(row_problems(file, cut, column, raw[column],
+                                      "gives fractions of a second past the microsecond; "
+                                      "kept to the microsecond", kept=True))  # fmt: skip
 
     written = raw["time_precision"]
     implied = start["kind"].map({"year": "year", "month": "month", "day": "day"}).fillna("minute")
@@ -333,7 +222,7 @@ def _places(raw: pd.DataFrame, ids: pd.Series, file: str, found: list) -> pd.Dat
     lists = ("places", "countries", "regions", "place_precision", "place_precision_source")
     has = (raw["places"] != "") | (raw["lat"] != "") | (raw["lon"] != "")
     if not has.any():
-        return pd.DataFrame(columns=list(INTAKE_PLACE_DTYPES))
+        return pd.DataFrame(columns=list(INTAKE_PLACES.names))
     sub = raw[has]
     # A source's own words (place_precision_source) may hold a ";": they are a list only
     # when the row names several places.
@@ -473,13 +362,13 @@ def _check_places(long: pd.DataFrame, file: str, found: list) -> pd.DataFrame:
     return out.drop(columns=["lat_text", "lon_text"])
 
 
-def _links(raw: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+def links_from_cells(raw: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """`related` cells like `responds_to:some-id;after:other-id`, one row per link."""
     cells = raw["related"]
     pairs = cells[cells != ""].str.split(LIST_SEPARATOR).explode().str.strip()
     pairs = pairs[pairs.notna() & (pairs != "")].astype("str")
     if pairs.empty:
-        return pd.DataFrame(columns=list(INTAKE_LINK_DTYPES))
+        return pd.DataFrame(columns=list(INTAKE_LINKS.names))
     parts = pairs.str.split(":", n=1, expand=True).reindex(columns=[0, 1]).astype("str")
     return pd.DataFrame(
         {

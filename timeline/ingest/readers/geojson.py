@@ -40,7 +40,7 @@ from timeline.ingest.readers._parts import (
     bounds,
     extra_json,
     interval,
-    parse_iso,
+    iso_interval,
 )
 from timeline.model.tables import Intake
 
@@ -70,7 +70,7 @@ def _iso(text, marks: list[str]) -> Interval:
     while text and text[-1] in _MARKS:
         marks.append(_MARKS[text[-1]])
         text = text[:-1]
-    return parse_iso(text)
+    return iso_interval(text)
 
 
 def _bound(value, marks: list[str]) -> tuple[Interval, Interval, str]:

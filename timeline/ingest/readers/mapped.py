@@ -17,10 +17,11 @@ from timeline.ingest.readers._countries import alpha2
 from timeline.ingest.readers._datecells import calendar_end, has_time, parse_with
 from timeline.ingest.readers._rowreport import RowReport, coordinates, extra_json, records_in
 from timeline.ingest.readers._sheets import is_workbook, read_sheets
-from timeline.ingest.readers.curated import parse_iso
 from timeline.ingest.readers.mapping import check_columns, check_mapping, column_keys, is_zone
 from timeline.model import problems as P
-from timeline.model.tables import INTAKE_LINK_DTYPES, Intake, bounds_from_precision, empty
+from timeline.model.schema import INTAKE_LINKS
+from timeline.model.tables import Intake, bounds_from_precision, empty
+from timeline.model.times import parse_iso
 from timeline.model.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, TIME_PRECISIONS
 
 NAME = "mapped"
@@ -52,7 +53,7 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     report = RowReport(file, cells, found)
     events = _events(cells, mapping, report, from_workbook=is_workbook(data))
     places = _places(cells, mapping, events["id"], report)
-    return report.intake(events, places, empty(INTAKE_LINK_DTYPES), fmt=NAME, rows_in=rows_in)
+    return report.intake(events, places, empty(INTAKE_LINKS), fmt=NAME, rows_in=rows_in)
 
 
 def _cells(data: bytes, file: str, mapping: dict, found: list) -> tuple[pd.DataFrame | None, int]:

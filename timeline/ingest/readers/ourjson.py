@@ -13,18 +13,13 @@ import pandas as pd
 
 from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode
-from timeline.ingest.readers.curated import COLUMNS, _events, _links
+from timeline.ingest.readers.curated import COLUMNS, events_from_cells, links_from_cells
 from timeline.model import problems as P
-from timeline.model.tables import (
-    INTAKE_EVENT_DTYPES,
-    INTAKE_LINK_DTYPES,
-    INTAKE_PLACE_DTYPES,
-    Intake,
-    conform,
-)
+from timeline.model.schema import INTAKE_EVENTS, INTAKE_LINKS, INTAKE_PLACES, JSON_PLACE_FIELDS
+from timeline.model.tables import Intake, conform
 
 GENERATOR = "timeline-map"
-_PLACE_KEYS = ("name", "country", "region", "lat", "lon", "source", "credit", "timezone", "note")
+_PLACE_KEYS = tuple(k for k in JSON_PLACE_FIELDS if not k.startswith("geo_precision"))
 
 
 def sniff_ours(data: bytes, kind: str) -> str | None:
@@ -75,9 +70,9 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
                 )
     raw = pd.DataFrame([c for _, c in cells], columns=list(COLUMNS), dtype="str")
     raw.index = pd.Index([n for n, _ in cells], dtype="int64")
-    events, dropped = _events(raw, file, found)
+    events, dropped = events_from_cells(raw, file, found)
     events["extra"] = raw["extra"]
-    links = _links(raw, events["id"])
+    links = links_from_cells(raw, events["id"])
     frame = pd.DataFrame(
         places, columns=["row", "event_id", "order", *_PLACE_KEYS, "precision", "precision_source"]
     )
@@ -85,11 +80,9 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     keep = ~raw.index.isin(dropped)
     return Intake(
-        events=conform(events[keep].reset_index(drop=True), INTAKE_EVENT_DTYPES),
-        places=conform(
-            frame[~frame["row"].isin(dropped)].fillna({"name": ""}), INTAKE_PLACE_DTYPES
-        ),
-        links=conform(links[~links["row"].isin(dropped)], INTAKE_LINK_DTYPES),
+        events=conform(events[keep].reset_index(drop=True), INTAKE_EVENTS),
+        places=conform(frame[~frame["row"].isin(dropped)].fillna({"name": ""}), INTAKE_PLACES),
+        links=conform(links[~links["row"].isin(dropped)], INTAKE_LINKS),
         problems=P.combine(found),
         file=file,
         format=fmt,

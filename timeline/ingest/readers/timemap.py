@@ -36,7 +36,7 @@ from timeline.ingest.readers._parts import (
     bounds,
     extra_json,
     interval,
-    parse_iso,
+    iso_interval,
     short_title,
 )
 from timeline.ingest.readers._sheets import read_sheets, sheet_names
@@ -96,7 +96,7 @@ def parse_date(date: str, time: str = ""):
         base = (year, month, day)
     else:
         try:
-            found = parse_iso(date)
+            found = iso_interval(date)
         except BadTime:
             raise BadTime("is not a date in the form MM/DD/YYYY") from None
         if found.unit not in ("day", "minute", "hour") or not time:

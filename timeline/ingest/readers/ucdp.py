@@ -27,7 +27,8 @@ from timeline.ingest.readers._rowreport import (
     records_in,
 )
 from timeline.model import problems as P
-from timeline.model.tables import INTAKE_LINK_DTYPES, Intake, empty
+from timeline.model.schema import INTAKE_LINKS
+from timeline.model.tables import Intake, empty
 
 NAME = "ucdp"
 SIGNATURE = ("id", "date_start", "date_prec", "where_prec", "type_of_violence")
@@ -139,7 +140,7 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     report = RowReport(file, cells, found)
     events = _events(cells, report)
     places = _places(cells, events["id"], report)
-    return report.intake(events, places, empty(INTAKE_LINK_DTYPES), fmt=NAME, rows_in=rows_in)
+    return report.intake(events, places, empty(INTAKE_LINKS), fmt=NAME, rows_in=rows_in)
 
 
 def _day(cells: pd.DataFrame, column: str, report) -> pd.Series:
