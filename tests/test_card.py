@@ -226,7 +226,7 @@ def hostile_table():
 def test_every_value_from_the_data_is_text_never_html():
     t = hostile_table()
     event = t.events.iloc[0].copy()
-    event["extra"] = '{"<b>k</b>": "' + HOSTILE.replace('"', '\\"') + '"}'
+    event["extra.<b>k</b>"] = HOSTILE
     places = t.places.assign(
         name=HOSTILE, region=HOSTILE, source=HOSTILE, credit=HOSTILE, note=HOSTILE
     )

@@ -285,13 +285,14 @@ def test_with_nothing_placed_the_map_shows_the_whole_world(seed):
 
 def test_the_card_shows_the_sources_own_fields_escaped(seed, story):
     event = seed.events.set_index("id", drop=False).loc["sumy-hospital"].copy()
-    event["extra"] = '{"fatalities": 1, "tags": "<script>x</script>", "notes": ["a", "b"]}'
+    assert "card-extra" not in card_html(event, seed.places.iloc[:0])
+    event["extra.fatalities"] = "1"
+    event["extra.tags"] = "<script>x</script>"
+    event["extra.notes"] = '["a", "b"]'
+    event["extra.empty"] = ""
     card = card_html(event, seed.places.iloc[:0], categories=story.categories)
     assert '<table class="card-extra"' in card
     assert "<th" in card and ">fatalities</th><td>1</td>" in card
     assert "&lt;script&gt;x&lt;/script&gt;" in card and "<script>" not in card
     assert "[&quot;a&quot;, &quot;b&quot;]" in card
-    event["extra"] = "{}"
-    assert "card-extra" not in card_html(event, seed.places.iloc[:0])
-    event["extra"] = "not json <i>"
-    assert "not json &lt;i&gt;" in card_html(event, seed.places.iloc[:0])
+    assert ">empty</th>" not in card

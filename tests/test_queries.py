@@ -274,7 +274,7 @@ def test_window_pages_and_columns(tables):
     assert pages[0] + pages[1] + pages[2] == everything
     assert [len(p) for p in pages] == [4, 4, 1]
     full = Q.events_in_window(tables, LO, HI, columns=None, limit=1)
-    assert {"summary", "extra", "quote_verified", "start_offset_min"} <= set(full.columns)
+    assert {"summary", "quote_verified", "start_offset_min"} <= set(full.columns)
 
 
 def test_whole_table_window(tables):

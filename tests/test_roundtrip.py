@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +12,12 @@ from timeline.export.tables import to_csv, to_geojson, to_json
 from timeline.ingest.files import parse_events, read_events
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+DATA = Path(__file__).resolve().parent / "data" / "formats"
 EVENT_COLUMNS = [
     "id", "title", "summary", "start", "end", "earliest", "start_latest", "end_earliest",
     "latest", "start_offset_min", "time_precision", "time_precision_source", "time_note",
     "category", "actors", "reported_by", "claim_status", "quote", "source_file",
-    "further_sources", "notes", "extra", "quote_verified",
+    "further_sources", "notes", "quote_verified",
 ]  # fmt: skip
 PLACE_COLUMNS = ["event_id", "order", "name", "country", "lat", "lon", "geo_precision"]
 #: What only our JSON and GeoJSON carry (a CSV place is its coordinates).
@@ -66,4 +68,24 @@ def test_a_date_far_from_today_survives_a_round_trip():
     pd.testing.assert_frame_equal(
         table.events[EVENT_COLUMNS].reset_index(drop=True),
         again.events[EVENT_COLUMNS].reset_index(drop=True),
+    )
+
+
+@pytest.mark.parametrize(
+    ("write", "fmt"), [(to_csv, "curated"), (to_json, None), (to_geojson, None)]
+)
+def test_the_sources_own_fields_survive_a_round_trip(write, fmt):
+    """ACLED's own columns (every one the model has no column for) come back as they were, in
+    each of our formats: text with quotes, commas, '; ' lists, newlines and JSON-looking text."""
+    acled = read_events(DATA / "acled_current.csv")
+    extra = [c for c in acled.events.columns if c.startswith("extra.")]
+    assert {"extra.sub_event_type", "extra.fatalities", "extra.source"} <= set(extra)
+    events = acled.events.copy()
+    events.loc[events.index[0], "extra.notes_of_mine"] = 'a "quote", a\nnewline; {"x": [1]}'
+    table = replace(acled, events=events)
+    again = parse_events(write(table), fmt=fmt)
+    columns = ["id", *extra, "extra.notes_of_mine"]
+    got = again.events.set_index("id").loc[events["id"]].reset_index()
+    pd.testing.assert_frame_equal(
+        events[columns].fillna("").reset_index(drop=True), got[columns].reset_index(drop=True)
     )

@@ -40,8 +40,7 @@ def test_the_model_has_exactly_the_declared_columns_and_types():
     ):
         assert tuple(frame.columns) == declared.names
         assert {c: str(frame[c].dtype) for c in frame.columns} == {
-            c.name: c.dtype
-            for c in declared.columns
+            c.name: c.dtype for c in declared.columns
         }
 
 
@@ -55,5 +54,5 @@ def test_our_files_carry_the_declared_fields():
 
 
 def test_the_intake_shares_the_model_columns_it_passes_through():
-    for name in ("time_precision", "category", "quote", "extra"):
+    for name in ("time_precision", "category", "quote"):
         assert INTAKE_EVENTS[name] == EVENTS[name]

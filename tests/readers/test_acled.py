@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from timeline.ingest.readers import ReadOptions, acled, detect
+from timeline.model import extras
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 
@@ -71,10 +71,10 @@ def test_fields(current):
     assert first["actors"] == "Military Forces of Russia (2000-); Civilians (Ukraine)"
     assert first["reported_by"] == "Suspilne; Ukrainska Pravda"
     assert first["claim_status"] == ""
-    extra = json.loads(first["extra"])
+    extra = extras.record(first)
     assert extra["fatalities"] == "0"
-    assert extra["source"] == ["Suspilne", "Ukrainska Pravda"]
-    assert extra["tags"] == ["crowd size=no report"]
+    assert extra["source"] == "Suspilne; Ukrainska Pravda"  # as ACLED writes it
+    assert extra["tags"] == "crowd size=no report"
     assert extra["iso"] == "804" and extra["country"] == "Ukraine"
     assert extra["actor2"] == "Civilians (Ukraine)"
     assert "event_id_cnty" not in extra and "notes" not in extra
@@ -130,7 +130,7 @@ def test_pre_2023_columns():
     assert old.problems.empty
     first = old.events.iloc[0]
     assert first["start_lo"] == day("2022-03-01")  # "01 March 2022"
-    extra = json.loads(first["extra"])
+    extra = extras.record(first)
     assert extra["iso3"] == "UKR" and extra["event_id_no_cnty"] == "5001"
     assert extra["inter1"] == "1"
     assert old.events.iloc[1]["start_lo"] == day("2022-02-27")
@@ -181,4 +181,4 @@ def test_end_to_end_utc_and_zone_from_coordinates():
     assert sumy["timezone"] == "Europe/Kyiv"
     place = table.places.set_index("event_id").loc["UKR212001"]
     assert place["timezone"] == "Europe/Kyiv" and place["geo_precision"] == "town"
-    assert json.loads(sumy["extra"])["fatalities"] == "0"
+    assert extras.record(sumy)["fatalities"] == "0"

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from timeline.ingest.readers import ReadOptions, detect, geojson
+from timeline.model import extras
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 OPTIONS = ReadOptions()
@@ -76,10 +77,10 @@ def test_points_fields_and_extra(points):
     first = e.loc[1]
     assert (first["id"], first["title"], first["summary"], first["category"]) == (
         "a1", "Strike on the market", "Three stalls burned.", "Shelling")  # fmt: skip
-    assert json.loads(first["extra"]) == {"fatalities": 3, "source_url": "https://example.org/1"}
+    assert extras.record(first) == {"fatalities": "3", "source_url": "https://example.org/1"}
     assert e.loc[2, "id"] == "feature-2" and e.loc[2, "title"] == "Sirens in Kyiv"
     assert e.loc[5, "title"] == "A Unix time"  # from a title-like property, event_title
-    assert json.loads(e.loc[6, "extra"] or "{}") == {}  # date and time both used
+    assert extras.record(e.loc[6]) == {}  # date and time both used
 
 
 def test_points_places(points):
@@ -116,7 +117,7 @@ def test_linked_places_when_maps_exactly_onto_the_bounds(linked):
     assert call["offset_min"] == 0 and call["time_precision"] == "span"
     assert call["id"] == "https://example.org/events/call"
     assert call["time_note"] == "as the White House said; certainty: certain"
-    assert "when" in json.loads(call["extra"])
+    assert "when" in extras.record(call)
     talks = e.loc[2]  # start earliest the 13th, latest the 14th (the whole day), no end
     assert bounds(talks)[:2] == (t("2025-03-13"), t("2025-03-15"))
     assert nat(talks["end_lo"]) and talks["time_precision"] == "range"

@@ -4,7 +4,6 @@ row by row (CSV, TSV and a real .xlsx workbook made with openpyxl)."""
 from __future__ import annotations
 
 import io
-import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from timeline.ingest.readers import ReadOptions, detect, mapped
 from timeline.ingest.readers import read as read_any
 from timeline.ingest.readers.mapping import KEYS, check_columns, read_mapping
+from timeline.model import extras
 
 ROOT = Path(__file__).parent.parent.parent
 DATA = ROOT / "tests" / "data" / "formats"
@@ -137,7 +137,7 @@ def test_fields_and_extra(harm):
     assert event["category"] == "Residential"
     assert event["further_sources"] == "https://example.org/a; https://example.org/b"
     assert event["claim_status"] == "confirmed"
-    assert json.loads(event["extra"]) == {"weapon": "Artillery", "verified": "Yes"}
+    assert extras.record(event) == {"weapon": "Artillery", "verified": "Yes"}
     assert harm.events.set_index("id").loc["CIV0002", "claim_status"] == "claimed"
     assert harm.events.set_index("id").loc["CIV0005", "claim_status"] == ""
 
@@ -257,7 +257,7 @@ def test_xlsx_first_sheet_or_the_named_one():
     assert events.loc["A2", "start_lo"] == T("2022-03-06")
     assert events.loc["A2", "time_precision"] == "day"
     assert events.loc["A3", "start_lo"] == T("2022-03-07 21:15")
-    assert json.loads(events.loc["A1", "extra"]) == {"weapon": "Drone"}
+    assert extras.record(events.loc["A1"]) == {"weapon": "Drone"}
     assert list(intake.places["country"]) == ["UA", "UA"]
     # Without `sheet`, the first sheet is read: it has no date column.
     first = read(buffer.getvalue(), 'date = "date"', "incidents.xlsx")

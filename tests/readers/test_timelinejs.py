@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from timeline.ingest.readers import ReadOptions, detect, timelinejs, timelinejs_csv
+from timeline.model import extras
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 OPTIONS = ReadOptions()
@@ -75,14 +76,14 @@ def test_text_is_plain_and_the_html_is_kept(edges):
     assert call["title"] == "Trump & Putin talk"
     assert call["summary"] == "The call began at 14:00.\nIt ended “after 15:30”."
     assert call["category"] == "Diplomacy"
-    extra = json.loads(call["extra"])
+    extra = extras.record(call)
     assert extra["text.text"].startswith("<p>The call began")
     assert extra["text.headline"] == "Trump &amp; Putin <b>talk</b>"
-    assert extra["media"]["credit"] == "Press office"
-    assert extra["background"] == {"color": "#123456"}
+    assert json.loads(extra["media"])["credit"] == "Press office"
+    assert json.loads(extra["background"]) == {"color": "#123456"}
     assert extra["group"] == "Diplomacy"
     # Plain text is not repeated in extra.
-    assert json.loads(edges.events.set_index("id").loc["slide-2", "extra"] or "{}") == {}
+    assert extras.record(edges.events.set_index("id").loc["slide-2"]) == {}
 
 
 def test_ids_titles_notes_and_places(edges):
@@ -129,7 +130,7 @@ def test_knight_lab_eras_example():
     assert [b["label"] for b in intake.story["bands"]] == [
         "Era Test 650-700", "Era Test 600-650", "Era Test 700-720"]  # fmt: skip
     assert intake.story["bands"][1]["start"] == "0600-01-01T00:00"
-    assert json.loads(war["extra"])["background"]["opacity"] == "50"
+    assert json.loads(extras.record(war)["background"])["opacity"] == "50"  # kept as JSON text
     assert intake.rows_in == 5 and intake.problems.empty
 
 
@@ -171,7 +172,7 @@ def test_csv_template_row_by_row():
     assert ada["time_precision"] == "span"
     assert ada["summary"].startswith("Women have been programming")
     assert "<a href" not in ada["summary"]
-    extra = json.loads(ada["extra"])
+    extra = extras.record(ada)
     assert extra["Text"].startswith("<p>Women")
     assert extra["Media Credit"] == "Wikimedia Commons"
     eniac = events.loc[5]  # 1943-07 to 1946

@@ -16,6 +16,7 @@ import pytest
 
 from timeline.ingest.readers import ReadOptions, detect, timemap, timemap_csv, timemap_json
 from timeline.ingest.readers._sheets import read_sheets
+from timeline.model import extras
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 OPTIONS = ReadOptions()
@@ -125,9 +126,9 @@ def test_workbook_events_row_by_row(xlsx):
     assert e1["category"] == "Attack"
     # Sources joined by id: title and url, or the first path when there is no url or title.
     assert e1["further_sources"] == "Resident's video (https://example.org/s1); media/s2.jpg"
-    extra = json.loads(e1["extra"])
-    assert extra == {"associations": ["story-a", "civilian"], "type": "Shelling",
-                     "sources": ["s1", "s2"]}  # fmt: skip
+    extra = extras.record(e1)
+    assert extra == {"associations": '["story-a", "civilian"]', "type": "Shelling",
+                     "sources": '["s1", "s2"]'}  # fmt: skip
     # A date cell with no time: the day, not midnight to the minute.
     e2 = events["e2"]
     assert (e2["start_lo"], e2["start_hi"]) == (t("2022-03-15"), t("2022-03-16"))
@@ -193,7 +194,7 @@ def test_events_csv_row_by_row():
     assert statement["time_precision_source"] == (
         "TimeMap CSV date and time; time_precision 'approximate'")  # fmt: skip
     assert statement["notes"] == "Filed from a video"
-    assert json.loads(statement["extra"])["time_precision"] == "approximate"
+    assert extras.record(statement)["time_precision"] == "approximate"
     # Without a Sources sheet the source ids stay as written.
     assert events["ev-market"]["further_sources"] == "src-1; src-2"
     assert events["ev-3025"]["start_lo"] == t("3025-01-02")
@@ -233,7 +234,7 @@ def test_bellingcat_csv():
     assert (first["start_lo"], first["start_hi"]) == (t("2022-02-24"), t("2022-02-25"))
     assert first["time_precision_source"] == "Bellingcat TimeMap CSV date only"
     assert first["further_sources"] == "https://example.org/a.mp4; https://example.org/b.jpg"
-    assert json.loads(first["extra"])["associations"] == [
+    assert json.loads(extras.record(first)["associations"]) == [
         "Type of area affected=Residential", "Weapon system=Missile"]  # fmt: skip
     assert intake.places["event_id"].tolist() == ["CIV0001", "CIV0002"]
     assert intake.places["lat"].tolist() == [50.4501, 49.9935]
@@ -249,9 +250,9 @@ def test_bellingcat_json():
     assert first["start_lo"] == t("2022-02-24") and first["time_precision"] == "day"
     assert first["further_sources"] == (
         "Video from a resident (https://example.org/a.mp4); https://example.org/b.jpg")  # fmt: skip
-    extra = json.loads(first["extra"])
-    assert extra["filters"][1] == {"key": "Weapon system", "value": "Missile"}
-    assert extra["sources"][0]["id"] == "SRC1"
+    extra = extras.record(first)
+    assert json.loads(extra["filters"])[1] == {"key": "Weapon system", "value": "Missile"}
+    assert json.loads(extra["sources"])[0]["id"] == "SRC1"
     assert intake.places.set_index("event_id").loc["CIV0002", "lon"] == 36.2304
     got = intake.problems[["row", "kept"]].values.tolist()
     assert got == [[4, False], [5, False]]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from timeline.ingest.readers import ReadOptions, detect, ucdp
+from timeline.model import extras
 
 DATA = Path(__file__).parent.parent / "data" / "formats"
 NAME = "ucdp_ged.csv"
@@ -73,7 +73,7 @@ def test_fields(intake):
     assert event["notes"] == (
         "deaths: best 3 (low 2, high 5); side A 2, side B 1, civilians 0, unknown 0"
     )
-    extra = json.loads(event["extra"])
+    extra = extras.record(event)
     assert (extra["best"], extra["low"], extra["high"]) == ("3", "2", "5")
     assert extra["deaths_civilians"] == "0" and extra["type_of_violence"] == "1"
     assert extra["country_id"] == "700" and extra["where_description"] == "Kunduz city"

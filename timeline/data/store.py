@@ -28,6 +28,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Mapping
@@ -38,9 +39,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from timeline.errors import TimelineError
+from timeline.model.extras import is_extra
 from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
 
 #: Bump when the stored layout or the meaning of a column changes: old folders are then
@@ -97,8 +100,19 @@ class Store:
         return self.path / f"{table}.parquet"
 
     def frame(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """One table as pandas, strings as pandas' str dtype, times as UTC microseconds."""
-        return pq.read_table(self.file(table), columns=columns).to_pandas()
+        """One table as pandas, strings as pandas' str dtype, times as UTC microseconds.
+
+        The events' stored field columns come back under their model names (`extra.KEY`);
+        the copies made for engines (numbers, list forms) are left out unless asked for."""
+        frame = pq.read_table(self.file(table), columns=columns).to_pandas()
+        if table != "events":
+            return frame
+        fields = self.manifest.get("fields", {})
+        names = {spec["text"]: field for field, spec in fields.items() if field != spec["text"]}
+        copies = {v for spec in fields.values() for k, v in spec.items() if k != "text"}
+        if columns is None:
+            frame = frame.drop(columns=[c for c in copies if c in frame.columns])
+        return frame.rename(columns=names)
 
     def arrow(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """One table as Arrow, without the pandas metadata (an engine loading it needs none)."""
@@ -202,6 +216,8 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
                 columns[column] = _coerce(frame[column], dtype)
             except (TypeError, ValueError) as exc:
                 failures.append(f"{name}.{column} cannot be read as {dtype}: {exc}")
+        if name == "events":  # the source's own fields come along, as text
+            columns |= {c: _coerce(frame[c], "str") for c in frame.columns if is_extra(c)}
         out[name] = pd.DataFrame(columns, index=frame.index)
     if failures:
         raise StoreError("the model cannot be stored: " + "; ".join(failures))
@@ -224,7 +240,7 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     # integers, where an engine's own time-to-epoch conversion cost four times the count.
     when = events["start"].fillna(events["earliest"]).astype(_TS)
     events["start_s"] = when.astype("int64") // 1_000_000  # microseconds, floored to seconds
-    out["events"] = events
+    out["events"] = events = _stored_fields(events)
     out["places"] = _markers(events, out["places"])
     out["links"] = out["links"].reset_index(drop=True)
     out["problems"] = out["problems"].reset_index(drop=True)
@@ -232,6 +248,68 @@ def check_model(model: Model) -> dict[str, pd.DataFrame]:
     # (by its min/max statistics) instead of every id of the table.
     out["ids"] = events[["id", "ordinal"]].sort_values("id", ignore_index=True)
     return out
+
+
+#: List cells ("a;b") stored again as ";a;b;" (trimmed), so that any engine can ask "is b one of
+#: them" with a plain `contains(";b;")`.
+LIST_COLUMNS = ("actors", "reported_by")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")[:40] or "field"
+
+
+def stored_name(field: str, taken: set[str]) -> str:
+    """A plain SQL name for a field's stored column (`extra.Sub-event type` -> x_sub_event_type)."""
+    base = ("x_" + _slug(field[len("extra.") :])) if field.startswith("extra.") else _slug(field)
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def _stored_fields(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with what the filters read in columns every engine can query: each `extra.*`
+    field as text (x_...) and as a number too (n_...) where every value given is one; the list
+    cells again in their ";a;b;" form (l_...). `attrs["fields"]` maps each field to its
+    columns, for the manifest."""
+    fields: dict[str, dict] = {}
+    taken = set(events.columns)
+    for column in [c for c in events.columns if is_extra(c)]:
+        text = events.pop(column)
+        name = stored_name(column, taken)
+        events[name] = text
+        fields[column] = {"text": name}
+        numbers = _numbers(text)
+        if numbers is not None:
+            events["n_" + name[2:]] = numbers
+            fields[column]["number"] = "n_" + name[2:]
+    for column in LIST_COLUMNS:
+        items = events[column].str.replace(r"\s*;\s*", ";", regex=True).str.strip()
+        events["l_" + column] = (";" + items + ";").where(items != "", "")
+        fields[column] = {"text": column, "list": "l_" + column}
+    events.attrs["fields"] = fields
+    return events
+
+
+_NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*"
+
+
+def _numbers(text: pd.Series) -> pd.Series | None:
+    """The values as numbers where every non-empty one is a number (else None)."""
+    given = text[text != ""]
+    if (
+        given.empty
+        or not given.head(200).str.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*").all()
+    ):
+        return None
+    try:
+        values = pc.cast(pa.array(text.where(text != "").astype(object)), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
 #: Columns of its event that each stored place carries, so that the map's queries (counts per
@@ -427,4 +505,6 @@ def _manifest(
         "row_group_size": ROW_GROUP_SIZE,
         "categories": sorted(events["category"].unique().tolist()),
         "claim_statuses": sorted(events["claim_status"].unique().tolist()),
+        # Each filterable field and the stored columns that hold it (`_stored_fields`).
+        "fields": events.attrs.get("fields", {}),
     }

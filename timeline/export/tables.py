@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from timeline.model import extras
 from timeline.model.schema import CURATED, JSON_EVENT_FIELDS, JSON_PLACE_FIELDS
 from timeline.model.tables import EventTable
 from timeline.model.vocab import LIST_SEPARATOR, TIME_PRECISIONS
@@ -100,6 +101,8 @@ def event_records(events: pd.DataFrame) -> pd.DataFrame:
             out[name] = _utc(events["earliest"])
         elif name == "latest_utc":
             out[name] = _utc(events["latest"])
+        elif name == "extra":
+            out[name] = extras.json_cells(events)
         else:
             out[name] = events[name]
     return out
@@ -180,6 +183,8 @@ def iter_csv(table: EventTable) -> Iterator[str]:
             elif column in flat.columns:
                 mapped = chunk["id"].map(flat[column])  # float where every place lacks it
                 cells[column] = mapped.astype(object).where(mapped.notna(), "")
+            elif column == "extra":
+                cells[column] = extras.json_cells(chunk)
             else:
                 cells[column] = chunk[column]
         buffer.seek(0)
@@ -200,7 +205,8 @@ def _json_value(value):
 
 
 def _records(table: EventTable, chunk: pd.DataFrame) -> list[dict]:
-    records = event_records(chunk).to_dict("records")
+    records = event_records(chunk.drop(columns=extras.extra_columns(chunk))).to_dict("records")
+    fields = [extras.record(row) for row in chunk[extras.extra_columns(chunk)].to_dict("records")]
     places = table.places[table.places["event_id"].isin(chunk["id"])]
     by_event: dict[str, list[dict]] = {}
     for place in places[["event_id", *PLACE_FIELDS]].to_dict("records"):
@@ -213,11 +219,11 @@ def _records(table: EventTable, chunk: pd.DataFrame) -> list[dict]:
         linked.setdefault(link["source_id"], []).append(
             {"relation": link["relation"], "target_id": link["target_id"]}
         )
-    for r in records:
+    for r, extra in zip(records, fields, strict=True):
+        r["extra"] = extra
         for key in ("start_latest", "end_earliest", "end"):
             r[key] = r[key] or None
         r["quote_verified"] = bool(r["quote_verified"])
-        r["extra"] = json.loads(r["extra"]) if r["extra"] else {}
         r["places"] = by_event.get(r["id"], [])
         r["links"] = linked.get(r["id"], [])
     return records

@@ -91,7 +91,8 @@ EVENTS = _table(
     C("notes", "str", "anything else a reader should know"),
     C("quote_verified", "bool", "the quote was found verbatim in its source file"),
     C("row", "int64", "the record's row in its file, as a spreadsheet counts it"),
-    C("extra", "str", "the source's own fields that have no column here, a JSON object"),
+    # Then the source's own fields that have no column here: `extra.KEY`, text
+    # (`timeline.model.extras`).
 )
 
 PLACES = _table(
@@ -152,7 +153,8 @@ INTAKE_EVENTS = _table(
     C("tz", "str"),
     *(EVENTS[name] for name in ("time_precision", "time_precision_source", "time_note")),
     *(EVENTS[name] for name in ("category", "actors", "reported_by", "claim_status", "quote")),
-    *(EVENTS[name] for name in ("source_file", "further_sources", "notes", "extra")),
+    *(EVENTS[name] for name in ("source_file", "further_sources", "notes")),
+    # Then `extra.KEY` columns, as in EVENTS.
 )
 
 #: A place by name (lat/lon NaN: to be looked up) or by coordinates (a name may still be given,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from timeline.model import problems as P
+from timeline.model.extras import extra_columns
 from timeline.model.schema import (
     EVENTS,
     INTAKE_EVENTS,
@@ -40,8 +41,9 @@ from timeline.model.vocab import TIME_PRECISIONS
 
 
 def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """The frame with exactly the table's columns in its order: missing text columns are empty
-    strings, missing times NaT, missing numbers NaN; existing columns are cast."""
+    """The frame with exactly the table's columns in its order, then its `extra.*` columns
+    (the source's own fields, text; one that no row gives is left out): missing text columns
+    are empty strings, missing times NaT, missing numbers NaN; existing columns are cast."""
     index = frame.index
     out = {}
     for column, dtype in table.dtypes.items():
@@ -59,6 +61,10 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             fill = {"str": "", "bool": False}.get(dtype, pd.NaT if "datetime" in dtype else None)
             values = pd.Series(fill, index=index, dtype=dtype)
         out[column] = values
+    for column in extra_columns(frame):
+        values = frame[column].fillna("").astype("str")
+        if (values != "").any():  # a field no record gives says nothing
+            out[column] = values
     return pd.DataFrame(out, index=index)
 
 

@@ -10,12 +10,12 @@ story's own source text, GeoNames records.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping
 
 import pandas as pd
 
+from timeline.model import extras
 from timeline.model.vocab import (
     CLAIM_STATUSES,
     LIST_SEPARATOR,
@@ -91,21 +91,12 @@ def _text(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _extra_html(extra: object) -> str:
-    """The source's own fields kept with the event (a JSON object), as a small table."""
-    if not isinstance(extra, str) or not extra.strip():
-        return ""
-    try:
-        fields = json.loads(extra)
-    except ValueError:
-        fields = None
-    if not isinstance(fields, dict):
-        return _row("Source fields", e(extra))
+def _extra_html(fields: dict[str, str]) -> str:
+    """The source's own fields kept with the event (its `extra.*` columns), as a small table."""
     if not fields:
         return ""
     cells = "".join(
-        f'<tr><th style="text-align:left;padding-right:0.8rem">{e(str(k))}</th>'
-        f"<td>{e(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))}</td></tr>"
+        f'<tr><th style="text-align:left;padding-right:0.8rem">{e(k)}</th><td>{e(v)}</td></tr>'
         for k, v in fields.items()
     )
     return _row(
@@ -222,7 +213,7 @@ def card_html(
         rows.append(_row("Further sources", _list([_source_item(s) for s in sources])))
     if _text(event["notes"]):
         rows.append(_row("Notes", e(_text(event["notes"]))))
-    rows.append(_extra_html(event.get("extra", "")))
+    rows.append(_extra_html(extras.record(event)))
     return f'<div class="event-card" data-event-id="{e(_text(event["id"]))}">{"".join(rows)}</div>'
 
 

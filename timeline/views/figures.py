@@ -42,7 +42,7 @@ LABEL_COLOUR = "#333333"
 STORY_COLOUR = "#333333"
 #: Past this many events in view, uncertainty shapes and lanes are left out: a million
 #: whiskers would not be readable anyway, and the figure must stay small.
-DETAIL_LIMIT = 3000
+SHAPE_LIMIT = 3000
 MAP_HEIGHT = 560
 #: The map's width the figure's own view is fitted for (the browser refits to the real size).
 MAP_WIDTH = 820
@@ -198,7 +198,7 @@ def map_figure(
     placed["category"] = categories_of(placed)
     styles = _styles(placed, categories)
     fig = go.Figure()
-    detailed = len(placed) <= DETAIL_LIMIT
+    detailed = len(placed) <= SHAPE_LIMIT
     if detailed:
         _add_circles(fig, placed, styles)
         _add_arcs(fig, placed)
@@ -447,7 +447,7 @@ def timeline_figure(
     styles = _styles(events, categories)
     rows = list(styles)
     row = events["category"].map({c: i for i, c in enumerate(rows)})
-    detailed = len(events) <= DETAIL_LIMIT
+    detailed = len(events) <= SHAPE_LIMIT
     lane = _lanes(events) if detailed else pd.Series(0, index=events.index)
     y = row.astype("float") + 0.22 * (lane % 4) - 0.3
     x = _x(highlights.anchor)

@@ -4,7 +4,7 @@
   is [1 March, 1 April), "2022-03-01T14:30" the instant itself. Built with numpy's
   microsecond datetimes, so every year from 1 to 9999 fits; anything else raises `BadTime`
   with a message for the row, which the reader reports and goes on.
-- `extra_json`: the source's own fields with no column in the model, as one JSON object.
+- `extra_fields`: the source's own fields with no column in the model (its `extra.*` columns).
 - `html_to_text`: HTML as plain text (TimelineJS slides are HTML; we never render it).
 - `Collector`: gathers events, places, problems record by record and makes the `Intake`.
 """
@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 
+from timeline.model import extras
 from timeline.model.problems import combine
 from timeline.model.schema import INTAKE_EVENTS, INTAKE_LINKS, INTAKE_PLACES, PROBLEMS
 from timeline.model.tables import Intake, conform
@@ -134,12 +135,10 @@ def iso_interval(text: str) -> Interval:
     return interval(int(m["y"]), m["mo"], m["d"], m["h"], m["mi"], m["s"], ms, offset_min=offset)
 
 
-def extra_json(fields: dict) -> str:
-    """The fields as one JSON object, empty values left out ("" when nothing is left)."""
-    kept = {k: v for k, v in fields.items() if v not in (None, "", [], {})}
-    if not kept:
-        return ""
-    return json.dumps(kept, ensure_ascii=False, default=str)
+def extra_fields(fields: dict) -> dict:
+    """The source's own fields of a record, empty values left out: its `extra` (a record's
+    "extra" key; `Collector.intake` makes them `extra.*` columns)."""
+    return {k: v for k, v in fields.items() if v not in (None, "", [], {})}
 
 
 class _Text(HTMLParser):
@@ -240,6 +239,7 @@ class Collector:
 
     def intake(self, story: dict | None = None, sources: dict | None = None) -> Intake:
         events = pd.DataFrame(self.events, columns=list(INTAKE_EVENTS.names))
+        fields = extras.from_records((e.get("extra") for e in self.events), events.index)
         for column in _TIME_COLUMNS:
             values = [NAT if v is None or v is pd.NaT else v for v in events[column]]
             events[column] = pd.Series(np.array(values, dtype="datetime64[us]"), index=events.index)
@@ -259,6 +259,7 @@ class Collector:
             for column in (c for c, d in table.dtypes.items() if d == "str"):
                 values = frame[column].astype(object)
                 frame[column] = values.where(values.notna(), "")
+        events = events.join(fields)
         return Intake(
             conform(events.reset_index(drop=True), INTAKE_EVENTS),
             conform(places.reset_index(drop=True), INTAKE_PLACES),
@@ -304,7 +305,7 @@ __all__ = [
     "Collector",
     "Interval",
     "bounds",
-    "extra_json",
+    "extra_fields",
     "html_to_text",
     "interval",
     "iso_interval",

@@ -4,11 +4,10 @@ counting the records, reporting cells by their spreadsheet row, and leaving out 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
+from timeline.model import extras
 from timeline.model import problems as P
 from timeline.model.schema import INTAKE_EVENTS, INTAKE_PLACES
 from timeline.model.tables import Intake, conform
@@ -70,21 +69,10 @@ class RowReport:
         )
 
 
-def extra_json(cells: pd.DataFrame, columns: list[str], lists: tuple[str, ...] = ()) -> pd.Series:
-    """{column: cell} of the non-empty cells of `columns`, as a JSON object per row ("" when
-    none); the `lists` columns are split on ";" into JSON lists."""
-    out = []
-    for values in cells[columns].to_numpy():
-        record = {}
-        for column, value in zip(columns, values, strict=True):
-            if not value:
-                continue
-            if column in lists:
-                record[column] = [p.strip() for p in value.split(";") if p.strip()]
-            else:
-                record[column] = value
-        out.append(json.dumps(record, ensure_ascii=False) if record else "")
-    return pd.Series(out, index=cells.index, dtype="str")
+def with_extras(events: pd.DataFrame, cells: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The events with the named cells as their `extra.*` columns (the source's own fields,
+    kept as written: `timeline.model.extras`)."""
+    return events.join(extras.from_columns(cells, columns))
 
 
 def coordinates(lat_text: pd.Series, lon_text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -103,4 +91,4 @@ def header_columns(data: bytes, delimiter: str = ",") -> set[str]:
     return {c.strip().strip('"') for c in first.split(delimiter)}
 
 
-__all__ = ["RowReport", "coordinates", "extra_json", "header_columns", "records_in"]
+__all__ = ["RowReport", "coordinates", "header_columns", "records_in", "with_extras"]

@@ -6,8 +6,8 @@ The facts followed are in the research notes on formats (ACLED's codebook): `eve
 middle, or its first or last day); `geo_precision` 1 the town, 2 near it or part of a region,
 3 a large region. ACLED has no title, so one is built from its own words: "Battles: Armed
 clash, Kharkiv". Every column the model has no place for (fatalities, tags, the actors' roles,
-inter codes, source scale...) stays with the event in `extra`; `source` and `tags` there are
-lists, as ACLED means them. Times are the place's local days: no zone is invented here.
+inter codes, source scale...) stays with the event as an `extra.*` column, as written (`source`
+and `tags` keep ACLED's "; " lists). Times are the place's local days: no zone is invented here.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from timeline.ingest.readers._datecells import calendar_end, floor_day, month_st
 from timeline.ingest.readers._rowreport import (
     RowReport,
     coordinates,
-    extra_json,
     header_columns,
     records_in,
+    with_extras,
 )
 from timeline.model import problems as P
 from timeline.model.schema import INTAKE_LINKS
@@ -41,8 +41,6 @@ TIME_PRECISION: dict[str, str] = {"1": "day", "2": "week", "3": "month"}
 GEO_PRECISION: dict[str, str] = {"1": "town", "2": "near", "3": "region"}
 #: How a week is laid around ACLED's stored middle date: 3 days before, 3 after, 7 in all.
 WEEK_BEFORE = pd.Timedelta(days=3)
-#: Columns whose values are lists separated by "; ", kept as lists in `extra`.
-LIST_COLUMNS = ("source", "tags")
 #: Columns copied whole into a model column: everything else goes to `extra`.
 MODELLED = (
     "event_id_cnty",
@@ -145,10 +143,9 @@ def _events(cells: pd.DataFrame, report) -> pd.DataFrame:
             "category": cells["event_type"],
             "actors": _join(cells, _ACTORS),
             "reported_by": cells["source"] if "source" in cells else "",
-            "extra": _extra(cells),
         },
         index=cells.index,
-    )
+    ).pipe(with_extras, cells, [c for c in cells.columns if c not in MODELLED])
 
 
 def _join(cells: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
@@ -163,10 +160,6 @@ def _titles(cells: pd.DataFrame) -> pd.Series:
         head = ": ".join(p for p in dict.fromkeys((kind, sub)) if p)
         out.append(", ".join(p for p in (head, where) if p) or "ACLED event")
     return pd.Series(out, index=cells.index)
-
-
-def _extra(cells: pd.DataFrame) -> pd.Series:
-    return extra_json(cells, [c for c in cells.columns if c not in MODELLED], LIST_COLUMNS)
 
 
 def _places(cells: pd.DataFrame, ids: pd.Series, report) -> pd.DataFrame:

@@ -9,14 +9,13 @@ a year-month a month, a year a year, a time a minute.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
 from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode, read_cells, row_problems
 from timeline.ingest.readers._rowreport import records_in
+from timeline.model import extras
 from timeline.model import problems as P
 from timeline.model.schema import CURATED, INTAKE_EVENTS, INTAKE_LINKS, INTAKE_PLACES
 from timeline.model.tables import Intake, bounds_from_precision, conform
@@ -54,9 +53,10 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         )
         return Intake.failed(file, "curated", P.combine(found), rows_in=rows_in)
     unknown = [c for c in raw.columns if c not in COLUMNS]
-    if unknown:
+    strange = [c for c in unknown if not extras.is_extra(c)]
+    if strange:
         p = P.file_problem(
-            file, f"unknown column {', '.join(unknown)} is kept with each event (extra)", row=1
+            file, f"unknown column {', '.join(strange)} is kept with each event (extra)", row=1
         )
         p["kept"] = True
         found.append(p)
@@ -67,7 +67,7 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     raw = raw.reindex(columns=list(COLUMNS), fill_value="")
 
     events, dropped = events_from_cells(raw, file, found)
-    events["extra"] = extra
+    events = events.join(extra)
     places = _places(raw, events["id"], file, found)
     links = links_from_cells(raw, events["id"])
     keep = ~raw.index.isin(dropped)
@@ -93,36 +93,16 @@ def _unneutralise(raw: pd.DataFrame) -> pd.DataFrame:
     return raw
 
 
-def _extra(raw: pd.DataFrame, unknown: list[str], file: str, found: list) -> pd.Series:
-    """The `extra` JSON cell merged with the columns this format does not know."""
+def _extra(raw: pd.DataFrame, unknown: list[str], file: str, found: list) -> pd.DataFrame:
+    """The `extra.*` columns: the `extra` JSON cell's fields, then the columns this format does
+    not know (a column of a name already in the cell wins: it is what the curator sees)."""
     given = raw["extra"] if "extra" in raw.columns else pd.Series("", index=raw.index)
-    out = pd.Series("", index=raw.index, dtype="str")
-    has = (given != "") | (raw[unknown] != "").any(axis=1) if unknown else given != ""
-    bad = []
-    for row in raw.index[has]:
-        record = {}
-        if given[row]:
-            try:
-                record = json.loads(given[row])
-            except ValueError:
-                record = None
-            if not isinstance(record, dict):
-                bad.append(row)
-                record = {"extra": given[row]}
-        record |= {c: raw.at[row, c] for c in unknown if raw.at[row, c] != ""}
-        out[row] = json.dumps(record, ensure_ascii=False)
-    if bad:
+    fields, bad = extras.from_json_cells(given)
+    if len(bad):
         found.append(
-            row_problems(
-                file,
-                pd.Index(bad),
-                "extra",
-                given,
-                "is not a JSON object; kept as text",
-                kept=True,
-            )
+            row_problems(file, bad, "extra", given, "is not a JSON object; kept as text", kept=True)
         )
-    return out
+    return extras.merged([fields, extras.from_columns(raw, unknown)], raw.index)
 
 
 def events_from_cells(raw: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFrame, pd.Index]:

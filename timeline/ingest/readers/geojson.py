@@ -38,7 +38,7 @@ from timeline.ingest.readers._parts import (
     Collector,
     Interval,
     bounds,
-    extra_json,
+    extra_fields,
     interval,
     iso_interval,
 )
@@ -299,7 +299,7 @@ def map_feature(c: Collector, n: int, feature: dict) -> None:
         "time_precision_source": source,
         "time_note": note,
         "category": category,
-        "extra": extra_json(extra),
+        "extra": extra_fields(extra),
     }
     c.events.append(event)
     points, other = _points(feature.get("geometry"))

@@ -15,7 +15,7 @@ from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode, read_cells
 from timeline.ingest.readers._countries import alpha2
 from timeline.ingest.readers._datecells import calendar_end, has_time, parse_with
-from timeline.ingest.readers._rowreport import RowReport, coordinates, extra_json, records_in
+from timeline.ingest.readers._rowreport import RowReport, coordinates, records_in, with_extras
 from timeline.ingest.readers._sheets import is_workbook, read_sheets
 from timeline.ingest.readers.mapping import check_columns, check_mapping, column_keys, is_zone
 from timeline.model import problems as P
@@ -225,10 +225,9 @@ def _events(cells: pd.DataFrame, mapping: dict, report, *, from_workbook: bool) 
             "source_file": _column(cells, mapping, "source_file"),
             "further_sources": _column(cells, mapping, "further_sources"),
             "notes": _column(cells, mapping, "notes"),
-            "extra": extra_json(cells, unnamed),
         },
         index=cells.index,
-    )
+    ).pipe(with_extras, cells, unnamed)
 
 
 def _precisions(cells, mapping, kind, end, report) -> tuple[pd.Series, pd.Series]:

@@ -14,6 +14,7 @@ import pandas as pd
 from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode
 from timeline.ingest.readers.curated import COLUMNS, events_from_cells, links_from_cells
+from timeline.model import extras
 from timeline.model import problems as P
 from timeline.model.schema import INTAKE_EVENTS, INTAKE_LINKS, INTAKE_PLACES, JSON_PLACE_FIELDS
 from timeline.model.tables import Intake, conform
@@ -35,7 +36,7 @@ def sniff_ours(data: bytes, kind: str) -> str | None:
 def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake:
     """Intake of our exported event records (dicts), whatever wraps them."""
     found = []
-    cells, places = [], []
+    cells, places, fields = [], [], []
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             found.append(P.file_problem(file, "record is not an object; skipped", row=number))
@@ -55,7 +56,7 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
             if isinstance(link, dict)
         )
         extra = record.get("extra")
-        row["extra"] = json.dumps(extra, ensure_ascii=False) if extra else ""
+        fields.append(extra if isinstance(extra, dict) else {"extra": extra} if extra else None)
         cells.append((number, row))
         places_given = record.get("places")
         for order, place in enumerate(places_given if isinstance(places_given, list) else []):
@@ -71,7 +72,7 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
     raw = pd.DataFrame([c for _, c in cells], columns=list(COLUMNS), dtype="str")
     raw.index = pd.Index([n for n, _ in cells], dtype="int64")
     events, dropped = events_from_cells(raw, file, found)
-    events["extra"] = raw["extra"]
+    events = events.join(extras.from_records(fields, raw.index))
     links = links_from_cells(raw, events["id"])
     frame = pd.DataFrame(
         places, columns=["row", "event_id", "order", *_PLACE_KEYS, "precision", "precision_source"]

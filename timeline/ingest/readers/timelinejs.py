@@ -36,7 +36,7 @@ from timeline.ingest.readers._parts import (
     Collector,
     Interval,
     bounds,
-    extra_json,
+    extra_fields,
     html_to_text,
     interval,
 )
@@ -108,7 +108,7 @@ def map_slide(
         "time_precision_source": source,
         "time_note": display,
         "category": _str(slide.get("group")).strip(),
-        "extra": extra_json(extra),
+        "extra": extra_fields(extra),
     }
     c.events.append(event)
     location = slide.get("location")

@@ -16,7 +16,7 @@ import re
 
 from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode, read_cells
-from timeline.ingest.readers._parts import BadTime, Collector, extra_json, html_to_text
+from timeline.ingest.readers._parts import BadTime, Collector, extra_fields, html_to_text
 from timeline.ingest.readers._rowreport import records_in
 from timeline.ingest.readers.timelinejs import band, map_slide
 from timeline.model.tables import Intake
@@ -117,7 +117,7 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
             extra["Text"] = rec["Text"]
         if rec.get("Headline", "") != event["title"]:
             extra["Headline"] = rec["Headline"]
-        event["extra"] = extra_json(extra)
+        event["extra"] = extra_fields(extra)
         event["id"] = f"row-{row}"
     if bands:
         story["bands"] = bands

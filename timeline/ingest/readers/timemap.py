@@ -34,7 +34,7 @@ from timeline.ingest.readers._parts import (
     BadTime,
     Collector,
     bounds,
-    extra_json,
+    extra_fields,
     interval,
     iso_interval,
     short_title,
@@ -180,7 +180,7 @@ def map_events(
             "category": _text(rec.get("category")),
             "further_sources": "; ".join(_source_text(s, sources) for s in source_ids),
             "notes": _text(rec.get("comments")),
-            "extra": extra_json(extra),
+            "extra": extra_fields(extra),
         }
         c.events.append(event)
         _place(event, rec, c, sites, label, where)

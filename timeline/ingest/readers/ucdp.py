@@ -22,9 +22,9 @@ from timeline.ingest.readers._datecells import calendar_end, floor_day, parse_wi
 from timeline.ingest.readers._rowreport import (
     RowReport,
     coordinates,
-    extra_json,
     header_columns,
     records_in,
+    with_extras,
 )
 from timeline.model import problems as P
 from timeline.model.schema import INTAKE_LINKS
@@ -208,10 +208,9 @@ def _events(cells: pd.DataFrame, report) -> pd.DataFrame:
             "reported_by": cells["source_office"],
             "further_sources": cells["source_article"],
             "notes": deaths,
-            "extra": extra_json(cells, [c for c in cells.columns if c not in MODELLED]),
         },
         index=cells.index,
-    )
+    ).pipe(with_extras, cells, [c for c in cells.columns if c not in MODELLED])
 
 
 def _titles(cells: pd.DataFrame) -> list[str]:
