@@ -125,6 +125,33 @@ class Gazetteer:
             raise GazetteerError([_undecodable(raw, error, filename)]) from error
         return cls.from_csv(text, filename=filename)
 
+    @classmethod
+    def from_path_keeping(cls, path: str | os.PathLike[str]) -> tuple[Gazetteer, list[Problem]]:
+        """A story's own gazetteer with every good row, and a problem for each row left out.
+
+        A curator fills it in over time: a row with neither lat nor lon is a name still to
+        place (the `import` command writes such rows), reported as such; a bad cell costs its
+        row, never the file. An unreadable file is one problem and an empty gazetteer.
+        """
+        filename = os.fspath(path)
+        try:
+            return cls._keeping(cls.from_path(path).entries, [], filename)
+        except GazetteerFileError as error:
+            return cls(()), [Problem(filename, 0, "(file)", "", str(error))]
+        except GazetteerError as error:
+            if any(p.row <= 1 for p in error.problems):  # the header or the encoding
+                return cls(()), list(error.problems)
+        with open(path, "rb") as fp:
+            text = fp.read().decode("utf-8-sig")
+        entries, problems = _parse(csv.reader(io.StringIO(text)), filename, unplaced_ok=True)
+        return cls._keeping(entries, problems, filename)
+
+    @classmethod
+    def _keeping(cls, entries, problems, filename) -> tuple[Gazetteer, list[Problem]]:
+        """Entries without the later of two that name the same place (already reported)."""
+        later = {b for _, b, _ in _clashes(entries)}
+        return cls(e for i, e in enumerate(entries) if i not in later), list(problems)
+
     def geocode(
         self, name: str, country: str | None = None, region: str | None = None
     ) -> Place | None:
@@ -167,7 +194,13 @@ def default_gazetteer() -> Gazetteer:
     return Gazetteer.from_csv(resource.read_text(encoding="utf-8"), filename=str(resource))
 
 
-def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntry], list[Problem]]:
+#: The reason given for a row with no coordinates yet (`Gazetteer.from_path_keeping`).
+TO_FILL_IN = "has no coordinates yet: fill in lat and lon to place this name"
+
+
+def _parse(
+    rows: Iterable[list[str]], filename: str, *, unplaced_ok: bool = False
+) -> tuple[list[GazetteerEntry], list[Problem]]:
     rows = iter(rows)
     try:
         header = [cell.strip() for cell in next(rows, [])]
@@ -200,8 +233,13 @@ def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntr
         if len(cells) > len(header):
             extra = ",".join(cells[len(header) :])
             problems.append(Problem(filename, row_number, "(past the last)", extra, "extra cells"))
-        record = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+        record = dict(zip(header, (_unneutralise(cell.strip()) for cell in cells), strict=False))
         record = {column: record.get(column, "") for column in COLUMNS + OPTIONAL_COLUMNS}
+        if unplaced_ok and record["name"] and not record["lat"] and not record["lon"]:
+            problems.append(Problem(filename, row_number, "lat", "", TO_FILL_IN))
+            continue
+        if unplaced_ok and not record["source"]:  # a curator's own row: the file is its source
+            record["source"] = f"the story's {os.path.basename(filename)}"
         entry, bad_cells = _entry(record)
         problems += [
             Problem(filename, row_number, _column_label(column, header), record[column], reason)
@@ -225,6 +263,12 @@ def _parse(rows: Iterable[list[str]], filename: str) -> tuple[list[GazetteerEntr
             )
         )
     return entries, sorted(problems, key=lambda problem: problem.row)
+
+
+def _unneutralise(cell: str) -> str:
+    """A cell our exports wrote with an apostrophe before what a spreadsheet would run as a
+    formula ('=SUM(A1)), as it was."""
+    return cell[1:] if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r\n" else cell
 
 
 def _cell_text(entry: GazetteerEntry, column: str) -> str:

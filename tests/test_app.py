@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from timeline.app import state as S
 from timeline.ingest.files import read_events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,10 +114,12 @@ def test_a_linked_event_button_moves_there():
 
 def test_hiding_claims_removes_hollow_events():
     at = run()
-    at.checkbox[0].check().run()
+    at.pills(key="claims-shown").set_value(["Confirmed"]).run()
     ids = map_event_ids(at)
     assert "kavkazskaya-depot" not in ids and "sudzha-retaken" not in ids
     assert "sumy-hospital" in ids
+    assert "hidden by the filters" in count_line(at)
+    assert at.query_params["f.claim_status"] == "confirmed"
 
 
 def test_a_table_with_bad_rows_still_opens_and_lists_its_problems(tmp_path, monkeypatch):
@@ -250,9 +253,12 @@ def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, m
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from synthetic import synthetic_csv
 
+    from timeline.views import dense
+
     (tmp_path / "events.csv").write_text(synthetic_csv(2_500))
     monkeypatch.setenv("TIMELINE_MAP_CACHE_DIR", str(tmp_path / "store"))
     monkeypatch.setattr(E, "PICK_LIMIT", 100)
+    monkeypatch.setattr(dense, "POINTS_LIMIT", 1_000)  # past it, the server counts cells
     at = run(env_table=str(tmp_path), monkeypatch=monkeypatch)
     assert not at.exception
     assert count_line(at).startswith("**2,500 of 2,500 events**")
@@ -266,7 +272,7 @@ def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, m
     ]
     busiest = max(zip(counts, cells["customdata"], strict=True))[1][0]
     _, y, x = busiest.split("|")
-    at.session_state["cell"] = (int(y), int(x))
+    at.session_state["view"] = S.pick_cell(at.session_state["view"], (int(y), int(x)))
     at.run()
     listed = [b for b in at.button if b.key and b.key.startswith("cell-ev")]
     assert 0 < len(listed) <= 15

@@ -77,6 +77,11 @@ highlight = ["strike_energy"]
 label = "A fixed span"
 start = "2025-03-12T00:00+00:00"
 end = "2025-03-13T00:00+00:00"
+
+[[facets]]
+field = "actors"
+label = "Who acted"
+kind = "values"
 """
 
 
@@ -108,6 +113,7 @@ def test_every_key_is_read(events):
     assert (s.whole.start, s.whole.end) == (T("2025-03-11T00:00Z"), T("2025-03-26T00:00Z"))
     assert s.anchor == "sumy-hospital"
     assert [(w.label, w.start) for w in s.presets] == [("A day", T("2025-03-18T00:00Z"))]
+    assert [(f.field, f.label, f.kind) for f in s.facets] == [("actors", "Who acted", "values")]
     assert s.narratives[0].id == "short" and s.narratives[0].title == "Two steps"
     assert s.narratives[0].event_ids == ("sumy-hospital", "riyadh-talks")
     # Declared first, by `order`; then the table's other categories by frequency.

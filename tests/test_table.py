@@ -165,7 +165,9 @@ def test_bad_coordinates_are_reported_and_the_event_stays_unplaced(
     problem = only_problem(t, "lat")
     assert words in problem["problem"] and problem["kept"] and problem["row"] == 2
     assert t.events["id"].tolist() == ["call"]
-    assert t.places.empty
+    assert t.located.empty
+    # The place stays named, with no point: the card and our exports keep it.
+    assert t.places["name"].tolist() == [place] and t.places["lat"].isna().all()
     assert t.unplaced["id"].tolist() == ["call"]
 
 

@@ -103,7 +103,7 @@ def test_overlay_spec_rings_the_selection_numbers_story_stops_and_escapes_data()
 def test_count_line_says_what_is_hidden_and_not_loaded():
     line = count_line(in_window=12, total=16, on_map=9, not_loaded=3, hidden=4)
     assert line.startswith("**12 of 16 events** in the window")
-    assert "**3** rows not loaded" in line and "**4** hidden by the claims filter" in line
+    assert "**3** rows not loaded" in line and "**4** hidden by the filters" in line
     assert "not loaded" not in count_line(in_window=1, total=1, on_map=1)
 
 

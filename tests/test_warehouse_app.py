@@ -26,7 +26,6 @@ from streamlit.testing.v1 import AppTest
 
 # As tests/test_table.py imports tests.nominatim_server: `python -m pytest` (README, CI) puts
 # the repo root on sys.path.
-from tests.test_queries import postgres  # noqa: F401  (the fixture: a cluster for this module)
 from timeline.data import queries as Q
 from timeline.data.engine import TABLES_ENV, URL_ENV, open_engine
 from timeline.data.store import CACHE_ENV
@@ -75,7 +74,7 @@ def seed_store_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def warehouse_url(postgres, seed_store_root) -> str:  # noqa: F811  (the imported fixture)
+def warehouse_url(postgres, seed_store_root) -> str:
     """The seed store's tables on PostgreSQL, after PREFIX, and the URL READER opens them by."""
     store = open_engine(ROOT / "seeds", online=False, root=seed_store_root).store
     assert store is not None
@@ -100,7 +99,7 @@ def local_run(seed_store_root):
 
 
 @pytest.fixture(scope="module")
-def warehouse_run(postgres, warehouse_url, tmp_path_factory, local_run):  # noqa: F811
+def warehouse_run(postgres, warehouse_url, tmp_path_factory, local_run):
     """The app on the warehouse, on a server that never stored the seed story (an empty store
     folder): nothing local can answer for PostgreSQL. Runs after `local_run`, whose cached
     engine it clears."""

@@ -8,14 +8,14 @@ detected from the content unless `--from` names it.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tomllib
 from pathlib import Path
 
 from geodata import GeodataError
-from timeline.export.tables import FORMATS, iter_csv
-from timeline.ingest.files import open_table, resolve_table, story_geocoder
+from timeline.export.folder import PARQUET_FROM, write_story_folder
+from timeline.export.tables import FORMATS
+from timeline.ingest.files import open_table, resolve_table
 from timeline.ingest.readers import READERS, ReadOptions
 from timeline.model import problems as P
 from timeline.model.story import story_for_table
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     imports = commands.add_parser("import", help="write a story folder from any supported file")
     table_options(imports, "the file to import", default=None)
     imports.add_argument("--out", type=Path, required=True, help="the story folder to write")
+    imports.add_argument(
+        "--table",
+        dest="table_format",
+        choices=("csv", "parquet"),
+        help=f"write our table as CSV or Parquet (default: Parquet past {PARQUET_FROM:,} events)",
+    )
     return parser
 
 
@@ -89,18 +95,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
         return 2
     table_path, _ = resolve_table(args.path)
-    places_file = table_path.parent / "places.csv"
+    progress = TerminalProgress()
     try:
-        geocoder = story_geocoder(
-            (places_file,) if places_file.is_file() else (), online=args.online
+        table = open_table(
+            args.path, fmt=args.fmt, options=options, online=args.online, progress=progress
         )
-    except GeodataError as exc:
+    except GeodataError as exc:  # an online setting that cannot work (a user agent, a cache)
+        progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    progress = TerminalProgress()
-    table = open_table(
-        args.path, fmt=args.fmt, options=options, geocoder=geocoder, progress=progress
-    )
     progress.close()
     problems = table.problems
     if args.command == "validate" and table_path.suffix != "" and len(table.events):
@@ -116,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(piece)
         # Export still writes the good rows; a bad row only makes the exit code say so.
         return 1 if (~problems["kept"].astype(bool)).any() else 0
-    return write_story_folder(table, args.path, args.out)
+    written = write_story_folder(table, args.path, args.out, table_format=args.table_format)
+    _say(f"wrote {args.out}: " + ", ".join(written))
+    return 0
 
 
 class TerminalProgress:
@@ -147,60 +152,11 @@ class TerminalProgress:
 
 
 def summary(table, path) -> str:
-    placed = table.places["event_id"].nunique()
-    place_problems = table.problems[table.problems["column"] == "places"]
+    located = table.located
+    lost = table.places[table.places["lat"].isna()]
     return (
         f"{path}: {table.rows_in} rows in, {len(table.events)} events loaded, "
         f"{table.rows_not_loaded} rows not loaded, {len(table.problems)} problems; "
-        f"{placed} events on the map, {len(table.places)} places found, "
-        f"{place_problems['value'].nunique()} place names not found"
+        f"{located['event_id'].nunique()} events on the map, {len(located)} places found, "
+        f"{lost['name'].nunique()} place names not found"
     )
-
-
-def write_story_folder(table, source: Path, out: Path) -> int:
-    """Our curated table, a story.toml, a places.csv stub of what was not found, the problems."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "events.csv", "w", encoding="utf-8", newline="") as f:
-        for piece in iter_csv(table):
-            f.write(piece)
-    story = table.story or {}
-    lines = [
-        f"# Made by `python -m timeline import` from {source.name}; edit freely.",
-        f"title = {_toml(story.get('title') or source.stem)}",
-        'table = "events.csv"',
-    ]
-    for key in ("narratives", "bands"):
-        for item in story.get(key) or []:
-            lines += ["", f"[[{key}]]"]
-            lines += [f"{k} = {_toml(v)}" for k, v in item.items() if v not in (None, "")]
-    for cid, spec in (story.get("categories") or {}).items():
-        lines += ["", f"[categories.{_toml(str(cid))}]"]
-        lines += [f"{k} = {_toml(v)}" for k, v in spec.items() if v not in (None, "")]
-    (out / "story.toml").write_text("\n".join(lines) + "\n", "utf-8")
-
-    missing = table.problems[table.problems["column"] == "places"]
-    with open(out / "places.csv", "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(
-            ["name", "aliases", "country", "lat", "lon", "precision", "timezone", "source",
-             "credit", "note"]
-        )  # fmt: skip
-        for name in sorted(set(missing["value"])):
-            writer.writerow([name, "", "", "", "", "town", "", "", "", "not found: fill in"])
-    table.problems.to_csv(out / "problems.csv", index=False, lineterminator="\n")
-    _say(f"wrote {out}/events.csv, story.toml, places.csv ({missing['value'].nunique()} "
-         f"places to fill in) and problems.csv")  # fmt: skip
-    return 0
-
-
-def _toml(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    text = str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'

@@ -1,4 +1,4 @@
-"""The view in the URL: `from` and `to` (ISO 8601) and `event` (an event id).
+"""The view in the URL: `from` and `to` (ISO 8601), `event` (an event id) and the filters.
 
 Parsing never raises: a bad link gives notices and falls back to the default view.
 """
@@ -6,18 +6,13 @@ Parsing never raises: a bad link gives notices and falls back to the default vie
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from timeline.app.state import View
+from timeline.data.filters import Filters
 from timeline.model.times import parse_instant
-
-
-@dataclass(frozen=True)
-class ViewState:
-    window: tuple[pd.Timestamp, pd.Timestamp]
-    event: str | None
 
 
 def _time(text: str) -> pd.Timestamp | None:
@@ -31,15 +26,17 @@ def _time(text: str) -> pd.Timestamp | None:
         return None
 
 
-def parse_query(
+def view_from_query(
     query: Mapping[str, str],
-    default: tuple[pd.Timestamp, pd.Timestamp],
     bounds: tuple[pd.Timestamp, pd.Timestamp],
-    event_ids: Iterable[str],
-) -> tuple[ViewState, list[str]]:
-    """The view a link asks for, and a notice for each part of it that could not be used."""
+    known: Callable[[str], bool],
+) -> tuple[View, list[str]]:
+    """The view a link asks for, and a notice for each part of it that could not be used.
+
+    `from`, `to`: the window (ISO 8601, UTC when no offset is written); `event`: the selected
+    event's id; `f.FIELD`, `r.FIELD`, `q`: the filters (`Filters.from_query`)."""
     notices = []
-    window = default
+    window = bounds
     if "from" in query or "to" in query:
         lo, hi = _time(query.get("from", "")), _time(query.get("to", ""))
         if lo is None or hi is None:
@@ -55,15 +52,16 @@ def parse_query(
             else:
                 window = (lo, hi)
     event = query.get("event") or None
-    if event is not None and event not in set(event_ids):
+    if event is not None and not known(event):
         notices.append(f"The link names an event that is not in the table ({event[:60]!r}).")
         event = None
-    return ViewState(window, event), notices
+    filters, more = Filters.from_query(query)
+    return View.start(bounds, window, event, filters), notices + more
 
 
-def to_query(state: ViewState) -> dict[str, str]:
+def to_query(view: View) -> dict[str, str]:
     fmt = "%Y-%m-%dT%H:%MZ"
-    query = {"from": state.window[0].strftime(fmt), "to": state.window[1].strftime(fmt)}
-    if state.event:
-        query["event"] = state.event
-    return query
+    query = {"from": view.window[0].strftime(fmt), "to": view.window[1].strftime(fmt)}
+    if view.event:
+        query["event"] = view.event
+    return query | view.filters.to_query()

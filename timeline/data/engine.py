@@ -1,26 +1,18 @@
-"""The app's data: a table opened through its store, and the questions its views ask.
+"""The app's data: a table opened through its store, and the answers its views ask for.
 
     engine = open_engine("seeds", online=False)
-    engine.count(lo, hi)                  # events in the window [lo, hi)
-    engine.window(lo, hi)                 # their rows, when few enough to draw one by one
-    engine.bins(lo, hi); engine.cells(lo, hi)   # what the views draw when they are not
+    ask = Ask(lo, hi, Filters.of({"category": ["Battles"]}))
+    engine.count(ask); engine.rows(ask, limit=50); engine.cells(ask, bbox=view)
 
 `open_engine` keys the table by its files (`table_files`): a stored model of that key opens in
 about a second even at a million events; otherwise the table is read with `open_table` (its
 progress reported) and stored, so the next start, and every other session, opens it instead.
 
-Small tables (up to `MEMORY_LIMIT` events) keep their frames in memory and answer the detail
-queries with the same pandas code as before the store, so the seed story looks and costs what
-it did. Larger ones answer every query through `timeline.data.queries` on DuckDB over the Parquet
-files: the server then holds only what a view asks for. The aggregates (counts per bin, per
-map cell, a cell's page) always go through `timeline.data.queries`.
-
-A DuckDB connection must not run two queries at once, and Streamlit runs each session's script
-in its own thread: connections come from a pool, one per query in flight, reused afterwards.
-
-`TIMELINE_MAP_IBIS_URL` (an Ibis connection URL, such as `postgres://user@host/db` or
-`bigquery://project/dataset`) with `TIMELINE_MAP_IBIS_TABLES` (the prefix of its `events`,
-`places`, `links` tables) points the engine at a warehouse instead: see `warehouse_engine`.
+Every answer keeps one contract (`timeline.data.contract`), whoever gives it: the store's
+columns held in memory (`timeline.data.memory`, every table up to `MEMORY_LIMIT` events), DuckDB
+over its Parquet files beyond, or a warehouse through Ibis (`timeline.data.queries`):
+`TIMELINE_MAP_IBIS_URL` (an Ibis connection URL, such as `postgres://user@host/db`) with
+`TIMELINE_MAP_IBIS_TABLES` (the prefix of its `events`, `places`, `links` tables).
 """
 
 from __future__ import annotations
@@ -35,10 +27,13 @@ from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from timeline.data import queries as Q
+from timeline.data.contract import Ask, Backend, Detail
+from timeline.data.filters import Filters
+from timeline.data.memory import MemoryBackend
+from timeline.data.queries import IbisBackend
 from timeline.data.store import (
     SCHEMA_VERSION,
     Store,
@@ -47,7 +42,6 @@ from timeline.data.store import (
     save_store,
     store_key,
 )
-from timeline.data.window import events_in_window, neighbour_event
 from timeline.ingest.enrich import read_source
 from timeline.ingest.files import STORY_FILE, open_table, resolve_table
 from timeline.model.schema import PLACES
@@ -58,18 +52,19 @@ from timeline.model.tables import EventTable
 #: Measured at a million events: the detailed figures cost about 1 ms and 1.4 KB per event
 #: (a place's circle, a whisker, a hover), so 500 keeps a rerun near the 1 MB budget.
 DETAIL_LIMIT = 500
-#: Tables up to this many events keep their frames in memory (the pandas detail path).
-MEMORY_LIMIT = 50_000
+#: Tables up to this many events are answered in memory (`timeline.data.memory`); larger ones
+#: by DuckDB over the Parquet files. Measured (benchmarks/bench_store.py): a million events take
+#: about 300 MB held and answer every view's question in milliseconds, so only tables past ten
+#: million go to DuckDB.
+MEMORY_LIMIT = 10_000_000
 #: Past this many events, pickers search titles instead of listing every event.
 PICK_LIMIT = 1_000
-#: Answers of window queries kept for every session (see `Engine._shared`); the largest, a
-#: detailed window's rows, holds at most DETAIL_LIMIT events.
+#: Answers kept for every session (see `Engine._shared`); the largest, a detailed window's
+#: rows or a page of the table, holds at most a few thousand events.
 SHARED_ANSWERS = 256
 #: Files beside the table larger than this are not part of its key (another big table is not
 #: one of its source texts, and hashing it would cost every start).
 SIDE_FILE_LIMIT = 10_000_000
-#: A cell of the aggregated map is about this many pixels across at the table's fitted zoom.
-CELL_PX = 28
 
 #: Events looked up by id that the engine remembers (the oldest is forgotten first).
 DETAILS_KEPT = 512
@@ -140,7 +135,7 @@ def open_engine(
         store = save_store(key, table, sources=table_files(path), format=table.format, root=root)
         if progress is not None:
             progress("stored", 1, 1)
-    return Engine(store)
+    return Engine.from_store(store)
 
 
 def on_warehouse() -> bool:
@@ -173,47 +168,47 @@ def upload_key(name: str, data: bytes) -> str:
 
 
 class Engine:
-    """One table, stored; the view queries as methods. Shared by every session: read-only.
+    """One table, stored; the contract's answers (`timeline.data.contract`), kept for every
+    session. Shared by every session: read-only.
 
-    `claims` filters by claim status (None: every event); times are UTC `Timestamp`s.
+    Questions are `Ask(lo, hi, filters)`; times are UTC Timestamps. Answers of the views'
+    questions are kept (`SHARED_ANSWERS`): readers ask the same windows again and again.
     """
 
-    def __init__(self, store: Store | None, *, tables: Q.Tables | None = None) -> None:
+    def __init__(self, store: Store | None, backend: Backend) -> None:
         self.store = store
-        self._pool: queue.SimpleQueue[Q.Tables] = queue.SimpleQueue()
+        self.backend = backend
         self._lock = threading.Lock()
-        self._details: dict[str, Q.Detail | None] = {}
         self._answers: dict[tuple, Future] = {}
-        if tables is not None:  # a warehouse: one connection given, no store
-            self._pool.put(tables)
         manifest = store.manifest if store is not None else {}
-        self.total = int(manifest.get("counts", {}).get("events", 0))
-        if store is None:
-            self.total = int(self._scalar(lambda t: t.events.count()))
+        self.total = int(backend.total)
         self.problems = store.frame("problems") if store is not None else _no_problems()
         self.sources = store.sources() if store is not None else {}
         self.rows_in = int(manifest.get("rows_in", self.total))
         self.format = manifest.get("format", "")
-        self.frames: EventTable | None = None
-        if store is not None and self.total <= MEMORY_LIMIT:
-            self.frames = _frames(store, self.sources)
-            self._by_id = self.frames.events.set_index("id", drop=False)
-        self.links = self._links()
-        self.extent = self._query(Q.place_extent)
+        #: What the file says of its story (the reader's defaults: facets, categories...).
+        self.story = manifest.get("story", {})
+        #: The fields a filter can name, and whether each holds numbers.
+        self.fields = manifest.get("fields", {})
+        self.links = backend.links
+        self.extent = backend.extent()
         #: Who the places come from, for the map's credit line when it shows cells.
-        self.credits = tuple(self._query(_credits))
-        self.cell_deg = cell_deg_for(self.extent)
+        self.credits = tuple(_credits(backend))
+
+    @classmethod
+    def from_store(cls, store: Store) -> Engine:
+        """The engine of a stored table: in memory up to `MEMORY_LIMIT` events (every size we
+        measured: see the README), else through DuckDB over the Parquet files."""
+        if int(store.manifest.get("counts", {}).get("events", 0)) <= MEMORY_LIMIT:
+            return cls(store, MemoryBackend(store))
+        return cls(store, _PooledIbis(store))
 
     @classmethod
     def from_table(cls, table: EventTable, *, key: str, root=None) -> Engine:
         """An engine of a table read already (an upload: key it with `upload_key`)."""
-        return cls(save_store(key, table, format=table.format, root=root))
+        return cls.from_store(save_store(key, table, format=table.format, root=root))
 
     # --- the table as a whole ------------------------------------------------------------------
-
-    @property
-    def in_memory(self) -> bool:
-        return self.frames is not None
 
     @property
     def rows_not_loaded(self) -> int:
@@ -224,92 +219,83 @@ class Engine:
 
     def story_events(self) -> pd.DataFrame:
         """What a story is checked against and made from: every event's id, title, times and
-        category (not the whole rows: at a million events those are most of the memory)."""
-        if self.frames is not None:
-            return self.frames.events
+        category (not whole rows: at a million events those are most of the memory)."""
         columns = ["id", "title", "start", "earliest", "latest", "category"]
         if self.store is not None:
             return self.store.frame("events", columns=columns)
-        return self._query(lambda t: Q._run(t.events.select(*columns)))
+        whole = Ask(pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+        return self.backend.rows(whole, columns=tuple(columns))
 
-    # --- windows ---------------------------------------------------------------------------------
+    # --- the window ----------------------------------------------------------------------------
 
-    def count(self, lo, hi, *, claims: Collection[str] | None = None) -> int:
-        if self.frames is not None:
-            return len(self._window_frame(lo, hi, claims))
-        return self._shared("count", Q.count_in_window, lo, hi, claims)
+    def count(self, ask: Ask) -> int:
+        return self._shared("count", ask)
 
-    def window(self, lo, hi, *, claims: Collection[str] | None = None) -> pd.DataFrame:
-        """Every event of the window, whole rows, by `earliest`: ask `count` first."""
-        if self.frames is not None:
-            return self._window_frame(lo, hi, claims)
-        # What the figures and lists read; a card asks for its one event whole (`event`).
-        columns = [*Q.LIST_COLUMNS, "source_file"]
-        found = self._shared("window", Q.events_in_window, lo, hi, claims, columns=columns)
-        found.attrs["window"] = (lo, hi, claims)
-        return found
+    def count_placed(self, ask: Ask) -> int:
+        return self._shared("count_placed", ask)
 
-    def places_of(self, events: pd.DataFrame) -> pd.DataFrame:
-        """The places of the events `window` returned (it notes its window in `attrs`)."""
-        if self.frames is not None:
-            places = self.frames.places
-            return places[places["event_id"].isin(events["id"])]
-        if events.empty:
-            return pd.DataFrame({c: pd.Series(dtype="str") for c in ("event_id", "name")})
-        # The window's places by the window (their copies of the event's times let the engine
-        # skip row groups), not by a list of ids, which scanned every place.
-        lo, hi, claims = events.attrs["window"]
-        return self._shared("places", Q.places_in_window, lo, hi, claims)
+    def rows(self, ask: Ask, **page) -> pd.DataFrame:
+        """Events of the window (`LIST_COLUMNS` unless `columns=`), sorted and paged as asked."""
+        return self._shared("rows", ask, **page)
 
-    def count_placed(self, lo, hi, *, claims: Collection[str] | None = None) -> int:
-        """Events of the window with a place: the map's count."""
-        return self._shared("placed", Q.count_placed_in_window, lo, hi, claims)
+    def places(self, ask: Ask) -> pd.DataFrame:
+        return self._shared("places", ask)
 
-    def neighbour(
-        self, when, direction: int, after_id: str = "", *, claims=None
-    ) -> pd.Series | None:
-        """The next or previous event from (when, after_id), in (start, id) order."""
-        if self.frames is not None:
-            events = self.frames.events
-            if claims is not None:
-                events = events[events["claim_status"].isin(list(claims))]
-            return neighbour_event(events, when, direction, after_id)
-        return self._query(Q.neighbour_event, when, direction, after_id, claim_statuses=claims)
+    def bins(self, ask: Ask, *, max_bins: int = 120) -> pd.DataFrame:
+        return self._shared("bins", ask, max_bins=max_bins)
 
-    # --- single events ---------------------------------------------------------------------------
+    def cells(self, ask: Ask, *, cell_deg: float, bbox=None) -> pd.DataFrame:
+        return self._shared("cells", ask, cell_deg=cell_deg, bbox=bbox)
+
+    def cell_rows(self, ask: Ask, cell: tuple[int, int], *, cell_deg: float, limit=20, offset=0):
+        return self._shared(
+            "cell_rows", ask, cell_deg=cell_deg, cell=cell, limit=limit, offset=offset
+        )
+
+    def points(self, ask: Ask, *, bbox=None, limit: int) -> pd.DataFrame | None:
+        return self._shared("points", ask, bbox=bbox, limit=limit)
+
+    def facet(self, ask: Ask, field: str, *, limit: int = 200) -> pd.DataFrame:
+        return self._shared("facet", ask, field, limit=limit)
+
+    def neighbour(self, when, after_id: str, direction: int, filters: Filters):
+        return self.backend.neighbour(when, after_id, direction, filters)
+
+    # --- single events -------------------------------------------------------------------------
+
+    def detail(self, event_id: str | None) -> Detail | None:
+        if not event_id:
+            return None
+        return self.backend.event(event_id)
 
     def event(self, event_id: str | None) -> pd.Series | None:
-        if event_id is None:
-            return None
-        if self.frames is not None:
-            return self._by_id.loc[event_id] if event_id in self._by_id.index else None
-        detail = self._detail(event_id)
+        detail = self.detail(event_id)
         return None if detail is None else detail.event
 
     def has(self, event_id: str | None) -> bool:
-        return self.event(event_id) is not None
+        return self.detail(event_id) is not None
 
     def event_places(self, event_id: str) -> pd.DataFrame:
-        if self.frames is not None:
-            return self.frames.places[self.frames.places["event_id"] == event_id]
-        detail = self._detail(event_id)
-        places = detail.places if detail is not None else pd.DataFrame(columns=["event_id"])
-        return places[[c for c in PLACES.names if c in places.columns]]
+        detail = self.detail(event_id)
+        return detail.places if detail is not None else pd.DataFrame(columns=list(PLACES.names))
 
     def event_links(self, event_id: str) -> pd.DataFrame:
         links = self.links
         return links[(links["source_id"] == event_id) | (links["target_id"] == event_id)]
 
     def titles(self, ids: Collection[str]) -> dict[str, str]:
-        """Title by id for a few ids."""
-        if self.frames is not None:
-            known = [i for i in dict.fromkeys(ids) if i in self._by_id.index]
-            return dict(zip(known, self._by_id.loc[known, "title"], strict=True))
-        return self._query(Q.titles_of, ids)
+        return self.backend.titles(tuple(ids))
+
+    def subtable(self, ask: Ask, *, limit: int) -> EventTable:
+        """At most `limit` events of the question as a table of their own (whole rows, their
+        places and links): what an export of the window writes."""
+        events, places, links = self.backend.table(ask, limit=limit)
+        events = events.drop(columns=["ordinal", "start_s"], errors="ignore")
+        return EventTable(events, places, links, self.problems.iloc[:0], format=self.format)
 
     def known(self, ids: Collection[str]) -> tuple[str, ...]:
         """Those of `ids` that are events of the table, in the order given."""
-        found = set(self._by_id.index) if self.frames is not None else set(self.titles(ids))
+        found = self.titles(ids)
         return tuple(i for i in ids if i in found)
 
     def all_titles(self) -> dict[str, str]:
@@ -320,71 +306,12 @@ class Engine:
         return dict(zip(events["id"], events["title"], strict=True))
 
     def search(self, text: str, *, limit: int = 20) -> pd.DataFrame:
-        return self._query(Q.search_titles, text, limit=limit)
-
-    def _detail(self, event_id: str) -> Q.Detail | None:
-        """An event with its places and links, remembered: a selected event is asked for on
-        every rerun of every session that shows it, and the table never changes."""
-        with self._lock:
-            if event_id in self._details:
-                return self._details[event_id]
-        detail = self._query(Q.event_by_id, event_id)
-        with self._lock:
-            self._details[event_id] = detail
-            while len(self._details) > DETAILS_KEPT:
-                self._details.pop(next(iter(self._details)))
-        return detail
-
-    # --- aggregates ------------------------------------------------------------------------------
-
-    def bins(self, lo, hi, *, claims=None, max_bins: int = 120) -> pd.DataFrame:
-        return self._shared("bins", Q.counts_per_bin, lo, hi, claims, max_bins=max_bins)
-
-    def cells(self, lo, hi, *, claims=None) -> pd.DataFrame:
-        return self._shared("cells", Q.counts_per_cell, lo, hi, claims, cell_deg=self.cell_deg)
-
-    def cell_events(self, lo, hi, cell: tuple[int, int], *, claims=None, limit=20, offset=0):
-        return self._query(
-            Q.events_in_cell, lo, hi, cell_deg=self.cell_deg, cell=cell, claim_statuses=claims,
-            limit=limit, offset=offset,
-        )  # fmt: skip
+        return self.backend.search(text, limit=limit)
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    def _window_frame(self, lo, hi, claims) -> pd.DataFrame:
-        events = self.frames.events
-        if claims is not None:
-            events = events[events["claim_status"].isin(list(claims))]
-        return events_in_window(events, lo, hi)
-
-    def _links(self) -> pd.DataFrame:
-        if self.frames is not None:
-            return self.frames.links
-        if self.store is not None:
-            return self.store.frame("links", columns=["source_id", "relation", "target_id"])
-        return self._query(lambda t: Q._run(t.links.select("source_id", "relation", "target_id")))
-
-    @contextlib.contextmanager
-    def tables(self) -> Iterator[Q.Tables]:
-        """A connection of the pool, for one query at a time on this thread."""
-        try:
-            tables = self._pool.get_nowait()
-        except queue.Empty:
-            if self.store is None:  # a warehouse's one connection: wait for it
-                tables = self._pool.get()
-            else:
-                tables = Q.duckdb_tables(self.store, threads=2)
-        try:
-            yield tables
-        finally:
-            self._pool.put(tables)
-
-    def _query(self, query, *args, **kwargs):
-        with self.tables() as t:
-            return query(t, *args, **kwargs)
-
-    def _shared(self, name: str, query, lo, hi, claims, **kwargs):
-        """`query` of a window, answered once for every session of the process.
+    def _shared(self, name: str, ask: Ask, *args, **kwargs):
+        """The backend's answer to a question, given once for every session of the process.
 
         Readers ask the same windows again and again: every session opens on the whole table,
         presets and steps land on the same windows, a click reruns the window it is in. The
@@ -394,7 +321,7 @@ class Engine:
         a reader makes never reaches the answer kept.
         """
         given = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
-        key = (name, lo, hi, None if claims is None else tuple(sorted(claims)), given)
+        key = (name, ask, args, given)
         with self._lock:
             pending = self._answers.pop(key, None)
             asking = pending is None
@@ -405,7 +332,7 @@ class Engine:
                 self._answers.pop(next(iter(self._answers)))
         if asking:
             try:
-                pending.set_result(self._query(query, lo, hi, claim_statuses=claims, **kwargs))
+                pending.set_result(getattr(self.backend, name)(ask, *args, **kwargs))
             except BaseException as exc:
                 with self._lock:
                     if self._answers.get(key) is pending:
@@ -414,60 +341,88 @@ class Engine:
         answer = pending.result()
         return answer.copy(deep=False) if isinstance(answer, pd.DataFrame) else answer
 
-    def _scalar(self, expr):
-        with self.tables() as t:
-            return Q._scalar(expr(t))
 
+class _PooledIbis:
+    """The Ibis backend over a large store's Parquet files on DuckDB, one connection per query
+    in flight (a DuckDB connection must not run two queries at once, and Streamlit runs each
+    session in its own thread)."""
 
-def cell_deg_for(extent: tuple[float, float, float, float] | None) -> float:
-    """Cell size in degrees: about `CELL_PX` pixels at the zoom that fits every place."""
-    from timeline.views.figures import MAP_HEIGHT, MAP_WIDTH, fit_view
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pool: queue.SimpleQueue[IbisBackend] = queue.SimpleQueue()
+        first = self._make()
+        self.total = first.total
+        self._pool.put(first)
 
-    if extent is None:
-        return Q.cell_size(2)
-    west, south, east, north = extent
-    corners = pd.DataFrame({"lat": [south, north], "lon": [west, east]})
-    _, zoom = fit_view(corners, width=MAP_WIDTH, height=MAP_HEIGHT)
-    degrees = 360.0 / (512 * 2**zoom) * CELL_PX
-    # A round size (a power of two of degrees) so a cell's edges read as a grid.
-    return float(2.0 ** np.round(np.log2(degrees)))
+    def _make(self) -> IbisBackend:
+        fields = self.store.manifest.get("fields")
+        return IbisBackend(Q.duckdb_tables(self.store, threads=2), fields=fields)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attribute = getattr(IbisBackend, name)
+        if isinstance(attribute, property):
+            with self._borrowed() as backend:
+                return getattr(backend, name)
+
+        def call(*args, **kwargs):
+            with self._borrowed() as backend:
+                return getattr(backend, name)(*args, **kwargs)
+
+        return call
+
+    @contextlib.contextmanager
+    def _borrowed(self) -> Iterator[IbisBackend]:
+        try:
+            backend = self._pool.get_nowait()
+        except queue.Empty:
+            backend = self._make()
+        try:
+            yield backend
+        finally:
+            self._pool.put(backend)
 
 
 def warehouse_engine(url: str, prefix: str = "") -> Engine:
     """An engine over tables already on a warehouse reachable through Ibis: `events`,
     `places`, `links` (names after `prefix`) with the store's columns, as `queries.load_into`
-    or the engine's own bulk loader of the Parquet files leaves them."""
+    or the engine's own bulk loader of the Parquet files leaves them. One connection, its
+    questions asked one at a time."""
     import ibis
 
     con = ibis.connect(url)
     tables = Q.backend_tables(
         con, events=prefix + "events", places=prefix + "places", links=prefix + "links"
     )
-    return Engine(None, tables=tables)
+    return Engine(None, _Locked(IbisBackend(tables)))
 
 
-def _credits(t: Q.Tables) -> list[str]:
-    p = t.places
-    found = Q._run(p.filter(p.credit != "").select("credit").distinct().limit(50))
-    return sorted(found["credit"])
+class _Locked:
+    """A backend whose questions are asked one at a time (a warehouse's one connection)."""
+
+    def __init__(self, backend) -> None:
+        self._backend = backend
+        self._lock = threading.Lock()
+        self.total = backend.total
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        with self._lock:
+            attribute = getattr(self._backend, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return call
 
 
-def _frames(store: Store, sources: dict[str, str]) -> EventTable:
-    events = store.frame("events").drop(columns=["ordinal", "start_s"], errors="ignore")
-    places = store.frame("places")
-    places = places[[c for c in PLACES.names if c in places.columns]]
-    # The model's own order (as `timeline.ingest.enrich` leaves it): figures and lists follow it.
-    places = places.sort_values(["event_id", "order"], kind="stable", ignore_index=True)
-    manifest = store.manifest
-    return EventTable(
-        events,
-        places,
-        store.frame("links"),
-        store.frame("problems"),
-        sources=sources,
-        format=manifest.get("format", ""),
-        rows_in=int(manifest.get("rows_in", len(events))),
-    )
+def _credits(backend) -> list[str]:
+    return backend.credits() if hasattr(backend, "credits") else []
 
 
 def _no_problems() -> pd.DataFrame:

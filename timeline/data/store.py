@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from timeline.data.contract import COARSE_PLACE, COARSE_TIME
 from timeline.errors import TimelineError
 from timeline.model.extras import is_extra
 from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
@@ -317,12 +318,6 @@ def _numbers(text: pd.Series) -> pd.Series | None:
 #: events. The place's `event_ordinal` is its event's `ordinal`.
 MARKER_COLUMNS = ("earliest", "latest", "start", "category", "claim_status", "time_precision")
 
-#: Places known no better than these count as "placed only to a region or country".
-COARSE_PLACE = ("region", "country")
-#: Times known no better than these count as "known only to a day or coarser"; so does a
-#: range (happened some time between two times) at least a day wide.
-COARSE_TIME = ("day", "week", "month", "year")
-
 
 def _markers(events: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Places with their event's window columns, in the events' order (by `earliest`).
@@ -414,6 +409,8 @@ def save_store(
         (temp / _SOURCES).write_text(json.dumps(dict(texts), ensure_ascii=False), "utf-8")
         manifest = _manifest(key, frames, sources, format)
         manifest["rows_in"] = int(getattr(model, "rows_in", 0) or 0)
+        # What the file's reader says of its story (the fields worth filtering on, ...).
+        manifest["story"] = _plain(getattr(model, "story", None) or {})
         (temp / _MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
         # On disk before the rename makes the folder visible: a crash must not leave a
         # complete-looking store of empty files.
@@ -484,6 +481,11 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(
         table, path, row_group_size=ROW_GROUP_SIZE, compression="zstd", write_statistics=True
     )
+
+
+def _plain(value):
+    """A reader's story defaults as JSON can hold them (times as ISO text)."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def _manifest(

@@ -143,10 +143,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _place_cells(table: EventTable) -> pd.DataFrame:
     p = table.places
-    joined = p.assign(
-        lat=p["lat"].map("{:.6f}".format).astype("str").str.rstrip("0").str.rstrip("."),
-        lon=p["lon"].map("{:.6f}".format).astype("str").str.rstrip("0").str.rstrip("."),
-    )
+    joined = p.assign(lat=_degrees(p["lat"]), lon=_degrees(p["lon"]))
     join = LIST_SEPARATOR.join
     flat = joined.groupby("event_id", sort=False).agg(
         places=("name", join),
@@ -163,19 +160,18 @@ def _place_cells(table: EventTable) -> pd.DataFrame:
     return flat
 
 
-def iter_csv(table: EventTable) -> Iterator[str]:
-    """Our curated CSV: every column of `CURATED`, places with their coordinates."""
+def curated_cells(table: EventTable, *, extra_as_columns: bool = False) -> Iterator[pd.DataFrame]:
+    """Our table's cells, a chunk of events at a time: every column of `CURATED`, places with
+    their coordinates (a place not found with its name only). The source's own fields are the
+    `extra` JSON cell, or with `extra_as_columns` their own `extra.KEY` columns (Parquet)."""
     events = table.events
     flat = _place_cells(table)
     related = _related(table)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CURATED.names)
-    yield buffer.getvalue()
+    names = [c for c in CURATED.names if not (extra_as_columns and c == "extra")]
     for chunk in _chunks(events):
         times = written_times(chunk)
         cells = pd.DataFrame(index=chunk.index)
-        for column in CURATED.names:
+        for column in names:
             if column in times.columns:
                 cells[column] = times[column]
             elif column == "related":
@@ -187,9 +183,27 @@ def iter_csv(table: EventTable) -> Iterator[str]:
                 cells[column] = extras.json_cells(chunk)
             else:
                 cells[column] = chunk[column]
+        if extra_as_columns:
+            cells = cells.join(chunk[extras.extra_columns(chunk)])
+        yield neutralise_formulas(cells)
+
+
+def _degrees(values: pd.Series) -> pd.Series:
+    """Decimal degrees to six places, trailing zeros off; "" for a place not found."""
+    text = values.map("{:.6f}".format).astype("str").str.rstrip("0").str.rstrip(".")
+    return text.where(values.notna(), "")
+
+
+def iter_csv(table: EventTable) -> Iterator[str]:
+    """Our curated CSV, a chunk at a time (see `curated_cells`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CURATED.names)
+    yield buffer.getvalue()
+    for cells in curated_cells(table):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(neutralise_formulas(cells).itertuples(index=False))
+        writer.writerows(cells.itertuples(index=False))
         yield buffer.getvalue()
 
 

@@ -179,22 +179,28 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
 def _place(
     places: pd.DataFrame, geocoder, file: str, found: list, progress: Progress | None = None
 ) -> pd.DataFrame:
-    """Coordinates for places named only, a time zone for every place."""
+    """Coordinates for places named only, a time zone for every place with a point.
+
+    A place whose point is not found (or whose given point cannot stand) stays, with no
+    coordinates: the card names it, our exports write it, and a curator can place it later
+    (in the story's places.csv) without retyping the table.
+    """
     places = places.reset_index(drop=True)
     by_name = places["lat"].isna() | places["lon"].isna()
-    places = places[by_name | _check_given(places[~by_name], geocoder, file, found)]
-    by_name = places["lat"].isna() | places["lon"].isna()
-    given = places[~by_name]
+    stands = by_name | _check_given(places[~by_name], geocoder, file, found)
+    unusable = places[~stands].assign(lat=np.nan, lon=np.nan, geo_precision="", source="")
+    places = places[stands]
+    given = places[~by_name[stands]]
     given = given.assign(
         geo_precision=given["precision"].where(given["precision"] != "", "site"),
         source=given["source"].where(given["source"] != "", "coordinates given in the file"),
     )
-    looked = _look_up(places[by_name], geocoder, file, found, progress)
-    out = pd.concat([given, looked], ignore_index=True)
+    looked = _look_up(places[by_name[stands]], geocoder, file, found, progress)
+    out = pd.concat([given, looked, unusable], ignore_index=True)
     out = out.rename(columns={"precision_source": "geo_precision_source"})
-    bad = ~out["geo_precision"].isin(list(PLACE_PRECISIONS))
+    bad = ~out["geo_precision"].isin(list(PLACE_PRECISIONS)) & out["lat"].notna()
     out.loc[bad, "geo_precision"] = "site"
-    missing = out["timezone"].fillna("") == ""
+    missing = (out["timezone"].fillna("") == "") & out["lat"].notna() & out["lon"].notna()
     if missing.any():
         out.loc[missing, "timezone"] = _zones_at(out.loc[missing, "lat"], out.loc[missing, "lon"])
     return out
@@ -365,15 +371,22 @@ def _look_up(
         )
     hit = merged[merged["lat"].notna()]
     noted = hit[hit["note"] != ""]
+    lost = merged[merged["lat"].isna()].assign(
+        source="", credit="", timezone="",
+        note=[reasons.get(k, "was not found") for k in
+              zip(miss["name"], miss["country"], miss["region"], strict=True)],
+        geo_precision=merged.loc[merged["lat"].isna(), "precision"],
+    ).drop(columns=["found_country", "found_region", "gazetteer_precision"])  # fmt: skip
     if len(noted):
         found.append(
             P.cell_problems(file, noted["row"], "places", noted["name"], noted["note"], kept=True)
         )
-    return hit.assign(
+    hit = hit.assign(
         country=hit["found_country"].fillna(""),
         region=hit["found_region"].fillna(""),
         geo_precision=hit["precision"].where(hit["precision"] != "", hit["gazetteer_precision"]),
     ).drop(columns=["found_country", "found_region", "gazetteer_precision"])
+    return pd.concat([hit, lost]).sort_index()
 
 
 def _geocode(geocoder, name, country, region):

@@ -12,9 +12,13 @@ before the packaged ones.
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from geodata import make_geocoder
+from geodata.gazetteer import Gazetteer
 from timeline.ingest.enrich import finish
 from timeline.ingest.readers import ReadOptions, formats, read
 from timeline.model import problems as P
@@ -85,28 +89,49 @@ def open_table(
             base_dir=table_path.parent,
             mapping_file=options.mapping_file,
         )
+    found = []
     if geocoder is None:
-        story_places = table_path.parent / PLACES_FILE
-        gazetteers = (story_places,) if story_places.is_file() else ()
-        geocoder = story_geocoder(gazetteers, online=online)
+        own, found = story_places(table_path.parent)
+        geocoder = story_geocoder(own, online=online)
     if progress is not None:
         progress("reading the file", 0, 1)
     intake = read(data, file=file, fmt=fmt, options=options)
     if progress is not None:
         progress("placing, timing and checking the events", 0, 1)
-    return finish(
+    table = finish(
         intake, geocoder=geocoder, tz=options.tz, base_dir=options.base_dir, progress=progress
     )
+    if found:
+        table = replace(table, problems=P.combine([table.problems, *found]))
+    return table
+
+
+def story_places(folder: Path) -> tuple[tuple[Gazetteer, ...], list[pd.DataFrame]]:
+    """The story's own gazetteer (`places.csv` beside its table), with every good row, and a
+    problem for each row left out or still to be filled in: a bad row costs that row only."""
+    path = folder / PLACES_FILE
+    if not path.is_file():
+        return (), []
+    gazetteer, problems = Gazetteer.from_path_keeping(path)
+    if not problems:
+        return (gazetteer,), []
+    report = P.cell_problems(
+        str(path),
+        [max(p.row, 1) for p in problems],
+        "",
+        [p.value for p in problems],
+        [p.reason for p in problems],
+        kept=True,
+    )
+    report["column"] = [p.column for p in problems]
+    report.loc[[p.row == 0 for p in problems], "row"] = pd.NA
+    return (gazetteer,), [report]
 
 
 def story_geocoder(gazetteers=(), *, online: bool = False):
-    """The geocoder of a story: its own places first, when geodata supports them."""
-    if gazetteers:
-        try:
-            return make_geocoder(online=online, gazetteers=tuple(gazetteers))
-        except TypeError:
-            pass
-    return make_geocoder(online=online)
+    """The geocoder of a story: its own places first, then the packaged and world gazetteers
+    (and Nominatim when `online`)."""
+    return make_geocoder(online=online, gazetteers=tuple(gazetteers))
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, str]:

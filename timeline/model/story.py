@@ -58,6 +58,10 @@ KEYS: dict[str, str] = {
     "bands[].end": "and its end",
     "bands[].colour": "the band's colour, `#rrggbb` (default: the colour of its event's category)",
     "bands[].highlight": "categories that stand out inside the band (ringed on map and timeline)",
+    "facets[].field": "a field readers can filter on: `actors`, `reported_by`, `country`, "
+    "`region` or a field of the source kept with each event, `extra.KEY`",
+    "facets[].label": "its label in the filter panel (default: the field)",
+    "facets[].kind": "`values` (tick its values, with counts) or `range` (a numeric range)",
 }
 
 #: Colours of categories a story does not declare: Okabe-Ito, then Paul Tol's muted scheme
@@ -114,6 +118,19 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Facet:
+    """A field the story offers as a filter (`[[facets]]`)."""
+
+    field: str
+    label: str
+    #: "values": tick its values, each with its count; "range": a numeric range.
+    kind: str = "values"
+
+
+FACET_KINDS = ("values", "range")
+
+
+@dataclass(frozen=True)
 class Story:
     title: str
     table: Path
@@ -125,6 +142,8 @@ class Story:
     #: Every category, in the order the timeline shows them: the story's own, then the table's.
     categories: Mapping[str, Category] = field(default_factory=dict)
     bands: tuple[Band, ...] = ()
+    #: The fields offered as filters beyond the built-in ones, in the panel's order.
+    facets: tuple[Facet, ...] = ()
     #: The story file this came from; None when the story was made from the table.
     source: Path | None = None
     #: What was wrong with the story file, in the problem table's form (empty when clean).
@@ -373,6 +392,42 @@ def _narratives(r: _Reader) -> tuple[Narrative, ...]:
     return tuple(out)
 
 
+def _facets(r: _Reader, value: object = None) -> tuple[Facet, ...]:
+    from timeline.data.filters import is_field  # the fields a filter can name
+
+    out: list[Facet] = []
+    items = r.get(r.data, "facets", "facets", _tables, []) if value is None else value
+    for n, item in enumerate(items, 1):
+        where = f"facets[{n}]."
+        r.unknown_keys(item, ("field", "label", "kind"), where)
+        name = r.get(item, "field", where + "field", _text)
+        if name is None or not is_field(name):
+            r.report.add(where + "field", item.get("field", ""), "is not a field a filter can "
+                         "name (actors, reported_by, country, region or extra.KEY); left out",
+                         kept=False)  # fmt: skip
+            continue
+        kind = r.get(item, "kind", where + "kind", _text, "values")
+        if kind not in FACET_KINDS:
+            r.report.add(where + "kind", kind, "is not values or range; read as values", kept=True)
+            kind = "values"
+        if kind == "range" and not name.startswith("extra."):
+            r.report.add(where + "kind", kind, "a range needs a numeric extra.KEY field; read "
+                         "as values", kept=True)  # fmt: skip
+            kind = "values"
+        if any(f.field == name for f in out):
+            r.report.add(where + "field", name, "is offered before; left out", kept=True)
+            continue
+        out.append(Facet(name, r.get(item, "label", where + "label", _text, name), kind))
+    return tuple(out)
+
+
+def facets_of(items: object) -> tuple[Facet, ...]:
+    """Facets from a reader's defaults (a list of {field, label, kind}), the bad ones left out."""
+    if not isinstance(items, list):
+        return ()
+    return _facets(_Reader({}, _Report(""), None), [i for i in items if isinstance(i, dict)])
+
+
 def _categories(r: _Reader) -> dict[str, Category]:
     found: list[tuple[float, int, str, Category]] = []
     for n, (cid, item) in enumerate(r.get(r.data, "categories", "categories", _tables_by_id, {})):
@@ -490,6 +545,7 @@ def parse_story(text: str, *, file: str, folder: Path, events: pd.DataFrame | No
         narratives=_narratives(r),
         categories=styles,
         bands=_bands(r, styles),
+        facets=_facets(r),
         source=folder / Path(file).name,
         problems=report.table(),
     )
@@ -520,10 +576,25 @@ def read_story(path: str | Path, *, events: pd.DataFrame | None) -> Story:
     return parse_story(text, file=str(path), folder=path.parent, events=events)
 
 
-def story_for_table(table_path: str | Path, events: pd.DataFrame, *, beside: bool = True) -> Story:
+def story_for_table(
+    table_path: str | Path,
+    events: pd.DataFrame,
+    *,
+    beside: bool = True,
+    defaults: Mapping | None = None,
+) -> Story:
     """The story file beside the table if there is one for it (and `beside`), else one made
-    from the events. Problems of the story file are in `story.problems`; never raises."""
-    table_path = Path(table_path)
+    from the events. Problems of the story file are in `story.problems`; never raises.
+
+    `defaults` is what the file's reader says of its story (ACLED's fields worth filtering on):
+    its `facets` are offered when the story declares none."""
+    story = _story_for_table(Path(table_path), events, beside)
+    if not story.facets and defaults:
+        story = replace(story, facets=facets_of(defaults.get("facets")))
+    return story
+
+
+def _story_for_table(table_path: Path, events: pd.DataFrame, beside: bool) -> Story:
     story_file = table_path.parent / "story.toml"
     if beside and story_file.is_file():
         story = read_story(story_file, events=events)

@@ -130,9 +130,15 @@ class EventTable:
     story: dict = field(default_factory=dict)
 
     @property
+    def located(self) -> pd.DataFrame:
+        """The places with a point: what the map draws. (A place not found keeps its name and
+        no coordinates: the card names it and our exports write it.)"""
+        return located(self.places)
+
+    @property
     def unplaced(self) -> pd.DataFrame:
         """Events with no place on the map: they live on the timeline only."""
-        return self.events[~self.events["id"].isin(self.places["event_id"])]
+        return self.events[~self.events["id"].isin(self.located["event_id"])]
 
     @property
     def rows_not_loaded(self) -> int:
@@ -149,6 +155,11 @@ class EventTable:
             P.empty_problems() if problems is None else problems,
             **kwargs,
         )
+
+
+def located(places: pd.DataFrame) -> pd.DataFrame:
+    """The places that have a point (lat and lon)."""
+    return places[places["lat"].notna() & places["lon"].notna()]
 
 
 def member(values: pd.Series, among: pd.Series) -> pd.Series:
@@ -231,5 +242,6 @@ __all__ = [
     "Intake",
     "bounds_from_precision",
     "conform",
+    "located",
     "member",
 ]

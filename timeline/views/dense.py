@@ -19,18 +19,30 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from timeline.data.contract import cell_deg_at, cell_size
 from timeline.model.vocab import Category
 from timeline.views.figures import (
     MAP_HEIGHT,
+    MAP_WIDTH,
     _escape,
     _mark_window,
     _styles,
     date_ticks,
     finish_map,
+    fit_view,
     plain_selection,
     with_alpha,
 )
 
+#: Up to this many events in the window, the map draws each one in detail (its uncertainty
+#: circle, arcs, rings, hovers with its time); past it, points or cells. Measured at a million
+#: events: a detailed event costs about 1 ms and 1.4 KB, so 500 keep a rerun near budget.
+DETAIL_LIMIT = 500
+#: Up to this many markers in the map's view, the map sends each as a point and the browser
+#: clusters them (MapLibre's own clusters split as the reader zooms in, with no rerun); past
+#: it, the server counts them into cells of the reader's view. A point costs 14 bytes (binary
+#: coordinates, a row number): 20,000 are 0.3 MB.
+POINTS_LIMIT = 20_000
 #: Disc diameters in pixels of the smallest and the largest cell.
 CELL_SIZES = (7, 30)
 #: Disc opacity: a cell of events placed exactly, and one of events placed only to a region or
@@ -44,9 +56,11 @@ def cells_figure(
     basemap: str = "offline",
     *,
     categories: Mapping[str, Category] | None = None,
+    view: dict | None = None,
     height: int = MAP_HEIGHT,
 ) -> go.Figure:
-    """One disc per cell of `counts_per_cell` (rows per cell and category)."""
+    """One disc per cell of the engine's `cells` (rows per cell and category). `view` (centre
+    and zoom) keeps the reader's view when the cells are of that view."""
     styles = _styles(cells, categories)
     fig = go.Figure()
     if not cells.empty:
@@ -78,7 +92,76 @@ def cells_figure(
                 name="cells",
             )
         )
-    return finish_map(fig, cells, basemap, height)
+    fig = finish_map(fig, cells, basemap, height)
+    if view is not None:
+        fig.update_layout(map={"center": view["center"], "zoom": view["zoom"]})
+    return fig
+
+
+def default_cell_deg(extent: tuple[float, float, float, float] | None) -> float:
+    """Cell size in degrees: about `contract.CELL_PX` pixels at the zoom that fits every place."""
+    if extent is None:
+        return cell_size(2)
+    west, south, east, north = extent
+    corners = pd.DataFrame({"lat": [south, north], "lon": [west, east]})
+    _, zoom = fit_view(corners, width=MAP_WIDTH, height=MAP_HEIGHT)
+    return cell_deg_at(zoom)
+
+
+def map_mode(in_window: int, markers: int | None) -> str:
+    """What the map draws: "detail" (each event), "points" (clustered in the browser) or
+    "cells" (counted by the server). `markers`: the markers in the map's view, or None when
+    there are more than `POINTS_LIMIT`."""
+    if in_window <= DETAIL_LIMIT:
+        return "detail"
+    return "points" if markers is not None else "cells"
+
+
+#: Cluster discs: sizes in pixels, and the counts at which a disc grows (MapLibre's steps).
+CLUSTER_SIZES = [14, 20, 28, 36]
+CLUSTER_STEPS = [10, 100, 1000]
+
+
+def points_figure(
+    points: pd.DataFrame,
+    basemap: str = "offline",
+    *,
+    categories: Mapping[str, Category] | None = None,
+    view: dict | None = None,
+    height: int = MAP_HEIGHT,
+) -> go.Figure:
+    """Every marker of `points` (`id`, `lat`, `lon`, `category`), one trace per category that
+    MapLibre clusters in the browser: a group's disc has its category's colour and grows with
+    its count (the count written on it), and splits as the reader zooms in until single events
+    show. `view` (centre and zoom) keeps the reader's view when the points are of that view."""
+    styles = _styles(points, categories)
+    fig = go.Figure()
+    for category, group in points.groupby("category", sort=False):
+        spec = styles[category]
+        fig.add_trace(
+            go.Scattermap(
+                **plain_selection(),
+                lat=group["lat"].to_numpy(dtype="float32"),
+                lon=group["lon"].to_numpy(dtype="float32"),
+                mode="markers",
+                marker={"size": 11, "color": spec.colour},
+                cluster={
+                    "enabled": True,
+                    "color": spec.colour,
+                    "size": CLUSTER_SIZES,
+                    "step": CLUSTER_STEPS,
+                    "opacity": 0.85,
+                    "maxzoom": 14,
+                },
+                customdata=group[["id"]].to_numpy(),
+                hovertemplate=f"{_escape(spec.label)}<extra></extra>",
+                name=_escape(spec.label),
+            )
+        )
+    fig = finish_map(fig, points, basemap, height)
+    if view is not None:
+        fig.update_layout(map={"center": view["center"], "zoom": view["zoom"]})
+    return fig
 
 
 def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFrame:

@@ -465,3 +465,19 @@ __all__ = [
     "source_clock",
     "zone_label",
 ]
+
+
+#: Columns `when_listed` reads of each event (a list's rows carry them: `LIST_COLUMNS`).
+WHEN_COLUMNS = ("start", "earliest", "start_latest", "end_earliest", "latest",
+                "time_precision", "timezone", "start_offset_min")  # fmt: skip
+
+
+def when_listed(events: pd.DataFrame) -> list[str]:
+    """Each event's time as a list, a hover or a table shows it: in the clock the source wrote
+    it in (a date stays that local day, with its zone), never a UTC date for a local day."""
+    frame = events.copy()
+    for column in WHEN_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = "" if column == "timezone" else (0 if "offset" in column else pd.NaT)
+    frame["start_latest"] = frame["start_latest"].fillna(frame["earliest"])
+    return [as_given(row) for _, row in frame[list(WHEN_COLUMNS)].iterrows()]

@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from timeline.data.window import events_in_window
+from timeline.data.contract import meets
 from timeline.model.story import Band, category_styles
 from timeline.model.vocab import CLAIM_STATUSES, PLACE_RADIUS_KM, TIME_PRECISIONS, Category
+from timeline.views import describe
 from timeline.views.basemap import apply_basemap
 from timeline.views.describe import duration
 from timeline.views.geometry import circles, great_circle, joined, rings_joined
@@ -122,17 +123,12 @@ def _shape(events: pd.DataFrame) -> pd.Series:
 
 
 def _when(events: pd.DataFrame) -> pd.Series:
-    """Short hover text for the time, vectorised: '18 Mar 14:00 UTC' or an interval."""
-    fmt = "%d %b %H:%M"
-    exact = events["start"].dt.strftime(fmt) + " UTC"
-    interval = (
-        events["earliest"].dt.strftime(fmt) + " – " + events["latest"].dt.strftime(fmt) + " UTC"
-    )
-    about = "about " + exact
+    """Hover text for the time: as the source gives it, in its own clock (a day stays that
+    local day, with its zone), and its precision. Escaped for plotly's HTML."""
+    words = [_escape(when) for when in describe.when_listed(events)]
     precision = events["time_precision"].astype("str")
-    label = precision.map({k: v.label for k, v in TIME_PRECISIONS.items()})
-    text = interval.where(precision != "minute", exact).where(precision != "hour", about)
-    return text + " (" + label + ")"
+    label = precision.map({k: v.label for k, v in TIME_PRECISIONS.items()}).fillna(precision)
+    return pd.Series(words, index=events.index, dtype="str") + " (" + label + ")"
 
 
 def categories_of(events: pd.DataFrame) -> pd.Series:
@@ -442,7 +438,7 @@ def timeline_figure(
     as the window moves); other categories of the events are added after them.
     """
     fig = go.Figure()
-    events = events_in_window(events, *view_range(window, bounds))
+    events = events[meets(events, *view_range(window, bounds))]
     events = events.assign(category=categories_of(events))
     styles = _styles(events, categories)
     rows = list(styles)

@@ -14,14 +14,58 @@ import pandas as pd
 def count_line(
     *, in_window: int, total: int, on_map: int, not_loaded: int = 0, hidden: int = 0
 ) -> str:
-    """'12 of 16 events in the window · 11 on the map · 3 rows not loaded · 4 hidden by the
-    claims filter' (Markdown: numbers in bold; parts with nothing to say left out)."""
+    """'12 of 16 events in the window · 11 on the map · 4 hidden by the filters · 3 rows not
+    loaded' (Markdown: numbers in bold; parts with nothing to say left out)."""
     parts = [f"**{in_window:,} of {total:,} events** in the window", f"**{on_map:,}** on the map"]
     if hidden:
-        parts.append(f"**{hidden:,}** hidden by the claims filter")
+        parts.append(f"**{hidden:,}** hidden by the filters")
     if not_loaded:
         parts.append(f"**{not_loaded:,}** row{'s' if not_loaded != 1 else ''} not loaded")
     return " · ".join(parts)
+
+
+def map_summary(
+    mode: str, *, events: int, placed: int, places: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
+) -> str:  # fmt: skip
+    """What the map shows, in words: its text alternative (a screen reader cannot read the
+    canvas) and a reader's summary. Plain text."""
+    head = f"Map of {events:,} events, {placed:,} of them placed"
+    if mode == "detail" and places is not None and len(places):
+        names = places[places["name"].astype("str") != ""].groupby("name")["event_id"].nunique()
+        top = names.sort_values(ascending=False, kind="stable").head(5)
+        listed = ", ".join(f"{name} ({n})" for name, n in top.items())
+        return f"{head}, at {places['name'].nunique():,} places; most at {listed}."
+    if mode == "points":
+        return f"{head}, each a point, grouped where they crowd (zoom in to split the groups)."
+    if mode == "cells" and cells is not None and len(cells):
+        areas = cells.drop_duplicates(["cell_y", "cell_x"])
+        per = areas.nlargest(3, "cell_count")
+        busiest = "; ".join(
+            f"{_degrees(r.lat, 'N', 'S')} {_degrees(r.lon, 'E', 'W')}: {r.cell_count:,}"
+            for r in per.itertuples()
+        )
+        return f"{head}, counted in {len(areas):,} areas of the view; the busiest: {busiest}."
+    return head + "."
+
+
+def timeline_summary(bins: pd.DataFrame | None, events: int, window: tuple) -> str:
+    """The timeline in words (its text alternative)."""
+    lo, hi = window
+    text = f"Timeline of {events:,} events from {_utc(lo)} to {_utc(hi)} (UTC)"
+    if bins is not None and len(bins):
+        per = bins.groupby("bin_start")["count"].sum()
+        busiest = per.idxmax()
+        text += f"; busiest from {_utc(busiest)}: {int(per.max()):,} events"
+    return text + "."
+
+
+def _degrees(value: float, plus: str, minus: str) -> str:
+    return f"{abs(value):.1f}°{plus if value >= 0 else minus}"
+
+
+def _utc(when: pd.Timestamp) -> str:
+    return f"{when.day} {when.strftime('%b')} {when.year}, {when.hour:02d}:{when.minute:02d}"
 
 
 def problems_view(problems: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,38 @@ from timeline.views.figures import LINK_COLOUR, SELECTED_COLOUR, STORY_COLOUR, r
 
 e = html.escape
 
+#: Colours a reader tells apart at a glance: past this many categories, the smaller ones share
+#: one grey ("other") until the reader picks them in the filters.
+DISTINCT_COLOURS = 12
+OTHER = "(other categories)"
+OTHER_COLOUR = "#a6a6a6"
+
+
+def readable(
+    styles: Mapping[str, Category], picked: Sequence[str] = (), *, limit: int = DISTINCT_COLOURS
+) -> tuple[dict[str, Category], frozenset[str]]:
+    """The styles to draw with, and the categories folded into "other".
+
+    `styles` come in the story's order: its own categories, then the table's by frequency
+    (`Story.categories`). The first `limit` keep their colours; the rest share `OTHER`'s grey,
+    except those the reader picked in the filters, which keep their own. A story of a dozen
+    categories or fewer is drawn as it is.
+    """
+    if len(styles) <= limit:
+        return dict(styles), frozenset()
+    kept = list(dict.fromkeys([*list(styles)[:limit], *[c for c in picked if c in styles]]))
+    folded = frozenset(c for c in styles if c not in kept)
+    shown = {c: styles[c] for c in kept}
+    shown[OTHER] = Category(f"Other categories ({len(folded):,})", OTHER_COLOUR)
+    return shown, folded
+
+
+def fold(frame, folded: frozenset[str]):
+    """The frame with every folded category written `OTHER` (what the figures draw)."""
+    if not folded or frame is None or "category" not in frame.columns:
+        return frame
+    return frame.assign(category=frame["category"].where(~frame["category"].isin(folded), OTHER))
+
 
 def _dot(colour: str, *, hollow: bool = False, size: int = 12) -> str:
     colour = e(colour)

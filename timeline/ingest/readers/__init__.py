@@ -23,6 +23,7 @@ from timeline.model.tables import Intake
 #: Format name -> module under timeline.ingest.readers. The one place a format is registered.
 READERS: dict[str, str] = {
     "curated": "curated",
+    "parquet": "ourparquet",
     "json": "ourjson",
     "timeline-geojson": "ourgeojson",
     "timemap-xlsx": "timemap",

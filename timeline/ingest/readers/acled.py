@@ -55,6 +55,15 @@ MODELLED = (
     "notes",
 )
 _ACTORS = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+#: The fields an ACLED reader filters on besides the event type (the category), the actors,
+#: the sources, the country and the first-level region (admin1, the place's region).
+FACETS = [
+    {"field": "extra.sub_event_type", "label": "Sub-event type"},
+    {"field": "extra.disorder_type", "label": "Disorder type"},
+    {"field": "extra.interaction", "label": "Interaction"},
+    {"field": "extra.fatalities", "label": "Fatalities (ACLED: the lowest figure reported)",
+     "kind": "range"},
+]  # fmt: skip
 
 
 def sniff(data: bytes, name: str) -> str | None:
@@ -84,7 +93,9 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     report = RowReport(file, cells, found)
     events = _events(cells, report)
     places = _places(cells, events["id"], report)
-    return report.intake(events, places, empty(INTAKE_LINKS), fmt=NAME, rows_in=rows_in)
+    return report.intake(
+        events, places, empty(INTAKE_LINKS), fmt=NAME, rows_in=rows_in, story={"facets": FACETS}
+    )
 
 
 def _events(cells: pd.DataFrame, report) -> pd.DataFrame:

@@ -45,13 +45,19 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     found += more
     if raw is None:
         return Intake.failed(file, "curated", P.combine(found))
+    return intake_from_cells(raw, file, found, fmt="curated")
+
+
+def intake_from_cells(raw: pd.DataFrame, file: str, found: list, *, fmt: str) -> Intake:
+    """Our table's cells (text, indexed by their spreadsheet rows) as an intake: shared by our
+    CSV and its Parquet form."""
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     rows_in = records_in(raw, found)
     if missing:
         found.append(
             P.file_problem(file, f"has no column {', '.join(missing)}; nothing was loaded", row=1)
         )
-        return Intake.failed(file, "curated", P.combine(found), rows_in=rows_in)
+        return Intake.failed(file, fmt, P.combine(found), rows_in=rows_in)
     unknown = [c for c in raw.columns if c not in COLUMNS]
     strange = [c for c in unknown if not extras.is_extra(c)]
     if strange:
@@ -77,7 +83,7 @@ def _read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         links=conform(links[~links["row"].isin(dropped)], INTAKE_LINKS),
         problems=P.combine(found),
         file=file,
-        format="curated",
+        format=fmt,
         rows_in=rows_in,
     )
 

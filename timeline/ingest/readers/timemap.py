@@ -43,6 +43,8 @@ from timeline.ingest.readers._sheets import read_sheets, sheet_names
 from timeline.model.tables import Intake
 
 NAME = "timemap-xlsx"
+#: The fields a TimeMap reader filters on besides its category: the event's type.
+FACETS = [{"field": "extra.type", "label": "Type"}]
 _NUMBERED = re.compile(r"(.*?)[0-9]+$")
 _MDY = re.compile(r"(\d{1,2})/(\d{1,2})/([+-]?\d+)")
 _HM = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
@@ -376,7 +378,7 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         sheet=events_sheet,
     )
     story = story_from(mapped, _pick(sheets, "associations")[1], _pick(sheets, "categories")[1])
-    return c.intake(story)
+    return c.intake({**(story or {}), "facets": FACETS})
 
 
 def sniff(data: bytes, name: str) -> str | None:

@@ -16,7 +16,7 @@ from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode, read_cells
 from timeline.ingest.readers._parts import Collector
 from timeline.ingest.readers._rowreport import records_in
-from timeline.ingest.readers.timemap import deep_rows, map_events
+from timeline.ingest.readers.timemap import FACETS, deep_rows, map_events
 from timeline.model.tables import Intake
 
 NAME = "timemap-csv"
@@ -42,7 +42,7 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     names = [n.lower() for n in cells.columns]
     label = "Bellingcat TimeMap CSV" if names == BELLINGCAT else "TimeMap CSV"
     map_events(deep_rows(cells), c, label=label)
-    return c.intake()
+    return c.intake({"facets": FACETS})
 
 
 def sniff(data: bytes, name: str) -> str | None:

@@ -13,7 +13,7 @@ import json
 from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import decode
 from timeline.ingest.readers._parts import Collector
-from timeline.ingest.readers.timemap import map_events
+from timeline.ingest.readers.timemap import FACETS, map_events
 from timeline.model.tables import Intake
 
 NAME = "timemap-json"
@@ -41,7 +41,7 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
             c.rows_in += 1
             c.problem(n, "", record, f"record {n}: is not an object; skipped", kept=False)
     map_events(rows, c, label="Bellingcat TimeMap JSON", records=True)
-    return c.intake()
+    return c.intake({"facets": FACETS})
 
 
 def sniff(data: bytes, name: str) -> str | None:

@@ -31,6 +31,15 @@ from timeline.model.schema import INTAKE_LINKS
 from timeline.model.tables import Intake, empty
 
 NAME = "ucdp"
+#: The fields a UCDP reader filters on besides the type of violence (the category), the sides
+#: (the actors), the country and the region: the conflict and the deaths, best, low and high.
+FACETS = [
+    {"field": "extra.conflict_name", "label": "Conflict"},
+    {"field": "extra.dyad_name", "label": "Dyad"},
+    {"field": "extra.best", "label": "Deaths, best estimate", "kind": "range"},
+    {"field": "extra.low", "label": "Deaths, low estimate", "kind": "range"},
+    {"field": "extra.high", "label": "Deaths, high estimate", "kind": "range"},
+]
 SIGNATURE = ("id", "date_start", "date_prec", "where_prec", "type_of_violence")
 REQUIRED = ("id", "date_start")
 #: Month first, as GED's own exports and the spreadsheets that touched them write it.
@@ -140,7 +149,9 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
     report = RowReport(file, cells, found)
     events = _events(cells, report)
     places = _places(cells, events["id"], report)
-    return report.intake(events, places, empty(INTAKE_LINKS), fmt=NAME, rows_in=rows_in)
+    return report.intake(
+        events, places, empty(INTAKE_LINKS), fmt=NAME, rows_in=rows_in, story={"facets": FACETS}
+    )
 
 
 def _day(cells: pd.DataFrame, column: str, report) -> pd.Series:
