@@ -30,7 +30,6 @@ from timeline.data.contract import Ask  # noqa: E402
 from timeline.data.engine import open_engine  # noqa: E402
 from timeline.ingest.files import open_table  # noqa: E402
 
-
 YEAR = Ask(pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2025-01-01", tz="UTC"))
 
 
