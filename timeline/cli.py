@@ -112,11 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         return 1 if len(problems) else 0
     if args.command == "export":
-        for piece in FORMATS[args.format](table):
+        for piece in FORMATS[args.format](table, story=_story(table, table_path)):
             sys.stdout.write(piece)
         # Export still writes the good rows; a bad row only makes the exit code say so.
         return 1 if (~problems["kept"].astype(bool)).any() else 0
     return write_story_folder(table, args.path, args.out)
+
+
+def _story(table, table_path: Path):
+    """The story file beside the table (or the story made from the table): TimelineJS takes
+    its title, its categories' labels and its bands."""
+    return story_for_table(table_path, table.events, beside=table_path.suffix != "")
 
 
 class TerminalProgress:
