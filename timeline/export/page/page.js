@@ -276,8 +276,22 @@
     return (shapes || []).map(s => (s.name === 'band' ? s : Object.assign({}, s, {
       x0: plotlyDate(state.lo), x1: plotlyDate(state.hi)})));
   }
+  /** On a narrow screen a long row label takes two lines, so the rows leave the plot room. */
+  function narrowRows(yaxis) {
+    if (timelineDiv.clientWidth >= 600 || !yaxis || !yaxis.ticktext) return yaxis;
+    const wrap = label => {
+      if (label.length <= 14) return label;
+      const spaces = [...label.matchAll(/ /g)].map(m => m.index);
+      if (!spaces.length) return label;
+      const at = spaces.reduce((a, b) => (Math.abs(b - label.length / 2) < Math.abs(a - label.length / 2) ? b : a));
+      return label.slice(0, at) + '<br>' + label.slice(at + 1);
+    };
+    return Object.assign({}, yaxis, {ticktext: yaxis.ticktext.map(wrap),
+      tickfont: Object.assign({}, yaxis.tickfont, {size: 10})});
+  }
   function timelineLayout(base, view) {
     const layout = Object.assign({}, base, {
+      yaxis: narrowRows(base.yaxis),
       template: D.template,
       xaxis: timelineAxis(base, view),
       shapes: windowShapes(base.shapes),
@@ -421,7 +435,7 @@
     if (!m) return [];
     const mine = placesOf[i].map(k => m.project([P.lon[k], P.lat[k]]));
     const out = new Set();
-    for (let k = 0; k < P.event.length && out.size < 30; k++) {
+    for (let k = 0; k < P.event.length && out.size < 1000; k++) {
       const j = P.event[k];
       if (j === i || !shown[j] || out.has(j)) continue;
       const q = m.project([P.lon[k], P.lat[k]]);
@@ -443,15 +457,22 @@
     const details = el('details', {class: 'tm-source'},
       el('summary', {}, `Read the source, the sentence highlighted: ${c.sourceFile}`), box);
     details.addEventListener('toggle', () => {
+      if (!details.open) return;
+      box.scrollIntoView({block: 'nearest'});
       const mark = box.querySelector('mark');
-      if (details.open && mark) box.scrollTop = mark.offsetTop - box.offsetTop - box.clientHeight / 3;
+      if (mark) box.scrollTop = mark.offsetTop - box.offsetTop - box.clientHeight / 3;
     });
     return details;
   }
+  let cardShown = null;
   function renderCard(shown) {
     const host = $('tm-card');
-    host.replaceChildren();
     const i = state.selected;
+    // The article stays open across a redraw of the same card (a tick of Play, a new window).
+    const open = i === cardShown && host.querySelector('details.tm-source[open]') !== null;
+    if (i !== cardShown) $('tm-side').scrollTop = 0;
+    cardShown = i;
+    host.replaceChildren();
     if (i === null) {
       host.append(el('p', {class: 'tm-hint'}, 'Click a marker on the map or an event on the ' +
         'timeline to read what happened, where, when, how sure we are, and the sentence of ' +
@@ -492,8 +513,14 @@
     }
     const near = atThisSpot(i, shown);
     if (near.length) {
-      out.append(el('p', {class: 'tm-label'}, `At this spot (${near.length} more)`),
-        el('div', {class: 'tm-list-buttons'}, near.map(j => eventButton(j, cardOf(j).title))));
+      const more = near.length >= 1000 ? '1,000 or more' : near.length.toLocaleString('en');
+      out.append(el('p', {class: 'tm-label'}, `At this spot (${more} more)`),
+        el('div', {class: 'tm-list-buttons'},
+          near.slice(0, 10).map(j => eventButton(j, cardOf(j).title))));
+      if (near.length > 10) {
+        out.append(el('p', {class: 'tm-hint'}, 'Zoom in, or narrow the window, to tell the ' +
+          'others apart.'));
+      }
     }
     if (c.links) {
       out.append(el('p', {class: 'tm-label'}, 'Linked events'),
@@ -501,7 +528,10 @@
           .map(l => eventButton(byId.get(l.id), l.words))));
     }
     const source_ = article(c);
-    if (source_) out.append(source_);
+    if (source_) {
+      source_.open = open;
+      out.append(source_);
+    }
     host.append(out);
   }
 
