@@ -41,11 +41,12 @@ from timeline.views.basemap import BASEMAPS
 from timeline.views.legend import legend_html
 from timeline.views.overlay import overlay_function
 
-#: Past this many events a page is refused (`PageTooLarge`). Measured: the page costs about
-#: 0.75 KB per event (its card, its marker, its place) over its 6.7 MB of fixed weight, and
-#: chromium opens a 6,650-event page in about 2 s; 20,000 events make a page of about 22 MB
-#: that opens in about 5 s on a laptop, about what a reader will wait for and a mail or chat
-#: will carry. A larger table is better published a window at a time.
+#: Past this many events a page is refused (`PageTooLarge`). Measured (benchmarks/
+#: bench_publish.py): a monitor's event costs about 0.64 KB (its card, its marker, its place)
+#: over 6.6 MB of fixed weight (plotly.js, the base map); 6,650 events make 10.9 MB that headless
+#: chromium opens from a file in about 6 s, 20,000 events 19 MB in 6-8 s (two shared cores,
+#: software WebGL). Past that a page nears the 20-25 MB mail services take and opens slowly;
+#: a larger table is better published a window at a time.
 PAGE_LIMIT = 20_000
 ASSETS = files("timeline.export") / "page"
 ROOT = Path(__file__).resolve().parents[2]
