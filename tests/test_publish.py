@@ -7,10 +7,8 @@ The page in a real browser, offline, is tested in tests/browser/test_publish_bro
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 from dataclasses import replace
@@ -20,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hostile import cli
+from hostile import HOSTILE_TEXTS as HOSTILE
+from hostile import cli, hostile_events_csv
 
 from timeline.errors import PageTooLarge, TimelineError
 from timeline.export.page import (
@@ -41,15 +40,6 @@ from timeline.views.geometry import CIRCLE_POINTS
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 MADE = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
-#: Texts that would run script, load something or end the data's element if parsed as HTML.
-HOSTILE = [
-    "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&amp;",
-    "</script><script>alert(3)</script>",
-    "<!--<script>alert(4)//",
-    '<img src="http://example.invalid/beacon.png">',
-    "line\u2028separator\u2029paragraph",
-    "%{y}<a href='https://example.invalid'>x</a>",
-]
 MAX_SEED_BYTES = 8_000_000
 
 
@@ -233,22 +223,8 @@ def test_circles_and_arcs_belong_to_the_events_whose_places_they_draw(seed_page,
 # --- texts stay texts --------------------------------------------------------------------------
 
 
-def hostile_table() -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    columns = ["id", "title", "summary", "start", "time_precision", "places", "lat", "lon",
-               "category", "actors", "reported_by", "quote", "further_sources", "notes",
-               "time_note", "extra"]  # fmt: skip
-    writer.writerow(columns)
-    for n, text in enumerate(HOSTILE):
-        writer.writerow([f"ev-{n}", text, text, f"2025-03-18T1{n}:00+00:00", "minute", text,
-                         "50.9", "34.8", text, text, text, text, f"{text}: {text}", text, text,
-                         json.dumps({text: text})])  # fmt: skip
-    return out.getvalue()
-
-
 def test_hostile_texts_end_up_as_text():
-    table = parse_events(hostile_table())
+    table = parse_events(hostile_events_csv())
     assert len(table.events) == len(HOSTILE), table.problems
     story = story_for_table(Path("hostile/events.csv"), table.events, beside=False)
     story = replace(story, title=HOSTILE[0])

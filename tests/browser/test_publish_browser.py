@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hostile import HOSTILE_TEXTS as HOSTILE
+from hostile import hostile_events_csv
 from playwright.sync_api import Browser, Page, expect
 
 from timeline.export.page import page_html
-from timeline.ingest.files import open_table
+from timeline.ingest.files import open_table, parse_events
 from timeline.ingest.readers import ReadOptions
 from timeline.model.story import story_for_table
 
@@ -224,6 +226,36 @@ def test_a_fragment_link_opens_the_same_view(offline, seed_page):
     page.evaluate("location.hash = '#event=%3Cimg%20src%3Dx%3E'")
     expect(page.locator("#tm-filters")).to_contain_text("not in this page (<img src=x>)")
     assert page.locator("#tm-filters img").count() == 0
+
+
+def test_the_window_slider_moves_the_window(offline, seed_page):
+    page = offline(seed_page)
+    page.locator("#tm-to").focus()
+    for _ in range(24):  # a step is an hour on a story of a fortnight
+        page.keyboard.press("ArrowLeft")
+    expect(page.locator("#tm-window")).to_have_text("11 Mar 2025, 00:00 – 25 Mar 2025, 00:00 UTC")
+    assert "to=2025-03-25T00:00Z" in page.evaluate("location.hash")
+
+
+def test_hostile_texts_stay_text_in_the_browser(offline, tmp_path):
+    """Titles, quotes, places and labels that would run script or load an image if parsed as
+    HTML: the card shows them as written, nothing runs (no dialog), nothing loads (the guard)."""
+    table = parse_events(hostile_events_csv())
+    story = story_for_table(tmp_path / "events.csv", table.events, beside=False)
+    path = tmp_path / "hostile.html"
+    path.write_text(page_html(table, story, filters_note=HOSTILE[3]), encoding="utf-8")
+    dialogs = []
+    page = offline(path, "#event=ev-0")
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    expect(page.locator("#tm-card h2")).to_have_text(HOSTILE[0])
+    expect(page.locator("#tm-card q.tm-quote")).to_have_text(HOSTILE[0])
+    for n in range(1, len(HOSTILE)):
+        page.evaluate(f"location.hash = '#event=ev-{n}'")
+        expect(page.locator("#tm-card h2")).to_have_text(HOSTILE[n])
+    assert page.locator("#tm-card img, #tm-card script, #tm-filters img").count() == 0
+    assert page.locator("#tm-card a").evaluate_all("links => links.map(a => a.href)") == []
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert not dialogs
 
 
 def test_the_seed_page_reads_on_a_phone(offline, seed_page):
