@@ -6,6 +6,9 @@ subprocess so a traceback, a hang or a crash shows as it would to a curator.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import subprocess
 import sys
@@ -78,3 +81,30 @@ def assert_names(problem: pd.Series, file: str | Path, row: int, column: str) ->
     """The printed line starts `file:row:column:`, the form an editor jumps to."""
     line = P.format_problem(problem)
     assert line.startswith(f"{file}:{row}:{column}: "), line
+
+
+#: Texts that would run script, load something or end the data's element if parsed as HTML.
+HOSTILE_TEXTS = [
+    "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&amp;",
+    "</script><script>alert(3)</script>",
+    "<!--<script>alert(4)//",
+    '<img src="http://example.invalid/beacon.png">',
+    "line\u2028separator\u2029paragraph",
+    "%{y}<a href='https://example.invalid'>x</a>",
+]
+
+
+def hostile_events_csv() -> str:
+    """Our curated CSV of one event per hostile text, the text in every text column (title,
+    summary, place, category, actors, reporter, quote, sources, notes, time note, extra)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["id", "title", "summary", "start", "time_precision", "places", "lat", "lon",
+               "category", "actors", "reported_by", "quote", "further_sources", "notes",
+               "time_note", "extra"]  # fmt: skip
+    writer.writerow(columns)
+    for n, text in enumerate(HOSTILE_TEXTS):
+        writer.writerow([f"ev-{n}", text, text, f"2025-03-18T1{n}:00+00:00", "minute", text,
+                         "50.9", "34.8", text, text, text, text, f"{text}: {text}", text, text,
+                         json.dumps({text: text})])  # fmt: skip
+    return out.getvalue()

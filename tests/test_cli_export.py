@@ -165,6 +165,7 @@ def test_every_reader_is_described_in_the_readme(fmt):
         "python -m timeline validate",
         "python -m timeline export",
         "python -m timeline import",
+        "python -m timeline publish",
         "python -m geodata lookup",
     ],
 )

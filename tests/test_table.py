@@ -155,7 +155,6 @@ def test_a_duplicate_id_keeps_the_first_row(tmp_path):
         ("Moscow", "37.61781", "55.75204", "swapped"),  # Moscow written lon, lat
         ("Somewhere", "120.0", "45.0", "swapped"),  # only the swap is on Earth
         ("Somewhere", "45.0", "200.0", "-90..90"),
-        ("Moscow", "north", "37.6", "decimal degrees"),
     ],
 )
 def test_bad_coordinates_are_reported_and_the_event_stays_unplaced(
@@ -169,6 +168,13 @@ def test_bad_coordinates_are_reported_and_the_event_stays_unplaced(
     # The place stays named, with no point: the card and our exports keep it.
     assert t.places["name"].tolist() == [place] and t.places["lat"].isna().all()
     assert t.unplaced["id"].tolist() == ["call"]
+
+
+def test_unreadable_coordinates_give_way_to_the_name(tmp_path):
+    t = table(tmp_path, row(places="Moscow", countries="RU", lat="north", lon="37.6"))
+    problem = only_problem(t, "lat")
+    assert "looked up by its name" in problem["problem"] and problem["kept"]
+    assert t.located[["name", "lat"]].values.tolist() == [["Moscow", 55.75204]]
 
 
 def test_given_coordinates_place_the_event(tmp_path):

@@ -1,4 +1,4 @@
-"""Command line for curators: `python -m timeline validate|export|import PATH`.
+"""Command line for curators: `python -m timeline validate|export|publish|import PATH`.
 
 PATH is any supported file (our curated CSV, our JSON or GeoJSON, ACLED, UCDP GED, TimeMap,
 TimelineJS, GeoJSON, or a spreadsheet with `--mapping`) or a story folder. The format is
@@ -11,6 +11,8 @@ import argparse
 import sys
 import tomllib
 from pathlib import Path
+
+import pandas as pd
 
 from geodata import GeodataError
 from timeline.export.folder import PARQUET_FROM, write_story_folder
@@ -52,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the geocoded events to standard output")
     table_options(export, path_help)
     export.add_argument("--format", choices=sorted(FORMATS), default="json")
+    publish = commands.add_parser(
+        "publish", help="write the story as one self-contained HTML page that works offline"
+    )
+    table_options(publish, path_help)
+    publish.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    publish.add_argument("--from-time", help="publish only this window: its start (ISO 8601)")
+    publish.add_argument("--to-time", help="and its end (ISO 8601; UTC unless an offset is given)")
     imports = commands.add_parser("import", help="write a story folder from any supported file")
     table_options(imports, "the file to import", default=None)
     imports.add_argument("--out", type=Path, required=True, help="the story folder to write")
@@ -114,13 +123,75 @@ def main(argv: list[str] | None = None) -> int:
     _say(summary(table, args.path))
     if args.command == "validate":
         return 1 if len(problems) else 0
+    bad_rows = 1 if (~problems["kept"].astype(bool)).any() else 0
     if args.command == "export":
-        for piece in FORMATS[args.format](table):
+        for piece in FORMATS[args.format](table, story=_story(table, table_path)):
             sys.stdout.write(piece)
         # Export still writes the good rows; a bad row only makes the exit code say so.
-        return 1 if (~problems["kept"].astype(bool)).any() else 0
+        return bad_rows
+    if args.command == "publish":
+        return publish(table, _story(table, table_path), args) or bad_rows
     written = write_story_folder(table, args.path, args.out, table_format=args.table_format)
     _say(f"wrote {args.out}: " + ", ".join(written))
+    return 0
+
+
+def _story(table, table_path: Path):
+    """The story file beside the table (or the story made from the table): TimelineJS takes
+    its title, its categories' labels and its bands, a page everything."""
+    return story_for_table(table_path, table.events, beside=table_path.suffix != "")
+
+
+def _utc(text: str, option: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ValueError(f"{option}: {text!r} is not an ISO 8601 time like 2025-03-18T14:00Z")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def publish(table, story, args) -> int:
+    """Write the page; say how large it is and where the bytes go. Exit 2 when the window is
+    not a window, or when the table is too large for a page (with windows that would fit)."""
+    from timeline.export.page import (
+        PAGE_LIMIT,
+        PageTooLarge,
+        events_in,
+        page_parts,
+        page_stats,
+        size_words,
+        story_in,
+        windows_that_fit,
+    )
+
+    event_ids = None
+    if args.from_time or args.to_time:
+        try:
+            lo = _utc(args.from_time or str(story.whole.start), "--from-time")
+            hi = _utc(args.to_time or str(story.whole.end), "--to-time")
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if hi <= lo:
+            print("error: --to-time is not after --from-time", file=sys.stderr)
+            return 2
+        story, event_ids = story_in(story, lo, hi), events_in(table, lo, hi)
+    try:
+        parts = page_parts(table, story, event_ids=event_ids)
+    except PageTooLarge as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        fmt = "%Y-%m-%dT%H:%MZ"
+        for window, n in windows_that_fit(table, story, PAGE_LIMIT)[:3]:
+            print(f"  {window.label}: {n:,} events: --from-time {window.start.strftime(fmt)} "
+                  f"--to-time {window.end.strftime(fmt)}", file=sys.stderr)  # fmt: skip
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
+        for part in parts:
+            f.write(part.text)
+    _say(f"wrote {args.out}: {size_words(page_stats(parts))}")
     return 0
 
 

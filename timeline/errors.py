@@ -11,3 +11,7 @@ class EventTableError(TimelineError, ValueError):
 
 class StoryError(TimelineError, ValueError):
     """A story file (story.toml) that is missing, malformed, or names unknown events."""
+
+
+class PageTooLarge(TimelineError, ValueError):
+    """More events than a published page can hold well (`timeline.export.page.PAGE_LIMIT`)."""

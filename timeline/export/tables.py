@@ -18,8 +18,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from timeline.export.timelinejs import iter_timelinejs
 from timeline.model import extras
 from timeline.model.schema import CURATED, JSON_EVENT_FIELDS, JSON_PLACE_FIELDS
+from timeline.model.story import Story
 from timeline.model.tables import EventTable
 from timeline.model.vocab import LIST_SEPARATOR, TIME_PRECISIONS
 
@@ -194,8 +196,9 @@ def _degrees(values: pd.Series) -> pd.Series:
     return text.where(values.notna(), "")
 
 
-def iter_csv(table: EventTable) -> Iterator[str]:
-    """Our curated CSV, a chunk at a time (see `curated_cells`)."""
+def iter_csv(table: EventTable, *, story: Story | None = None) -> Iterator[str]:
+    """Our curated CSV, a chunk at a time (see `curated_cells`). (`story`, taken by every
+    writer of `FORMATS`, is not written: story.toml stays its own file.)"""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CURATED.names)
@@ -248,7 +251,7 @@ def _header(table: EventTable) -> str:
     return json.dumps(head, ensure_ascii=False)[:-1]
 
 
-def iter_json(table: EventTable) -> Iterator[str]:
+def iter_json(table: EventTable, *, story: Story | None = None) -> Iterator[str]:
     """Our JSON: {"generator": "timeline-map", "version": 1, "events": [...]}."""
     yield _header(table) + ', "events": ['
     first = True
@@ -259,7 +262,7 @@ def iter_json(table: EventTable) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def iter_geojson(table: EventTable) -> Iterator[str]:
+def iter_geojson(table: EventTable, *, story: Story | None = None) -> Iterator[str]:
     """Our GeoJSON: one Feature per event, its places a MultiPoint in order (null geometry
     for an event with no place, as RFC 7946 allows), its properties our JSON record's."""
     yield _header(table) + ', "type": "FeatureCollection", "features": ['
@@ -287,5 +290,11 @@ def to_geojson(table: EventTable) -> str:
     return "".join(iter_geojson(table))
 
 
-#: Format name -> a generator of text pieces; `python -m timeline export` writes them as made.
-FORMATS = {"csv": iter_csv, "json": iter_json, "geojson": iter_geojson}
+#: Format name -> a generator of text pieces, `writer(table, story=...)`; `python -m timeline
+#: export` writes them as made. Only TimelineJS uses the story (labels, eras, title).
+FORMATS = {
+    "csv": iter_csv,
+    "json": iter_json,
+    "geojson": iter_geojson,
+    "timelinejs": iter_timelinejs,
+}

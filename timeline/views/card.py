@@ -37,8 +37,8 @@ PLACE_PRECISION_WORDS: dict[str, str] = {
 }
 assert set(PLACE_PRECISION_WORDS) == set(PLACE_RADIUS_KM)
 
-_URL = re.compile(r"https?://[^\s<>\"']+\Z")
-_GEONAMES = re.compile(r"GeoNames (\d+)\Z")
+URL = re.compile(r"https?://[^\s<>\"']+\Z")
+GEONAMES = re.compile(r"GeoNames (\d+)\Z")
 
 
 def _items(cell: str) -> list[str]:
@@ -49,10 +49,10 @@ def _link(url: str, text: str) -> str:
     return f'<a href="{e(url)}" target="_blank" rel="noopener noreferrer">{e(text)}</a>'
 
 
-def _source_item(text: str) -> str:
+def source_item(text: str) -> str:
     """A further source: a link if it is an http(s) URL, else 'Outlet: headline' with the
     headline cited (what a reader searches for), else the text as written."""
-    if _URL.match(text):
+    if URL.match(text):
         return _link(text, text)
     outlet, sep, headline = text.partition(": ")
     if sep and headline:
@@ -62,10 +62,10 @@ def _source_item(text: str) -> str:
 
 def _place_source(source: str) -> str:
     """Where a place's point comes from: a GeoNames id links to its record."""
-    found = _GEONAMES.match(source)
+    found = GEONAMES.match(source)
     if found:
         return _link(f"https://www.geonames.org/{found.group(1)}", source)
-    if _URL.match(source):
+    if URL.match(source):
         return _link(source, source)
     return e(source) if source else "not stated"
 
@@ -210,7 +210,7 @@ def card_html(
     rows.append(_quote_row(event))
     sources = _items(_text(event["further_sources"]))
     if sources:
-        rows.append(_row("Further sources", _list([_source_item(s) for s in sources])))
+        rows.append(_row("Further sources", _list([source_item(s) for s in sources])))
     if _text(event["notes"]):
         rows.append(_row("Notes", e(_text(event["notes"]))))
     rows.append(_extra_html(extras.record(event)))

@@ -24,13 +24,13 @@ from timeline.model.vocab import Category
 from timeline.views.figures import (
     MAP_HEIGHT,
     MAP_WIDTH,
-    _escape,
-    _mark_window,
-    _styles,
     date_ticks,
+    escape_text,
     finish_map,
     fit_view,
+    mark_window,
     plain_selection,
+    styles_for,
     with_alpha,
 )
 
@@ -61,7 +61,7 @@ def cells_figure(
 ) -> go.Figure:
     """One disc per cell of the engine's `cells` (rows per cell and category). `view` (centre
     and zoom) keeps the reader's view when the cells are of that view."""
-    styles = _styles(cells, categories)
+    styles = styles_for(cells, categories)
     fig = go.Figure()
     if not cells.empty:
         per = _per_cell(cells, styles)
@@ -134,7 +134,7 @@ def points_figure(
     MapLibre clusters in the browser: a group's disc has its category's colour and grows with
     its count (the count written on it), and splits as the reader zooms in until single events
     show. `view` (centre and zoom) keeps the reader's view when the points are of that view."""
-    styles = _styles(points, categories)
+    styles = styles_for(points, categories)
     fig = go.Figure()
     for category, group in points.groupby("category", sort=False):
         spec = styles[category]
@@ -154,8 +154,8 @@ def points_figure(
                     "maxzoom": 14,
                 },
                 customdata=group[["id"]].to_numpy(),
-                hovertemplate=f"{_escape(spec.label)}<extra></extra>",
-                name=_escape(spec.label),
+                hovertemplate=f"{escape_text(spec.label)}<extra></extra>",
+                name=escape_text(spec.label),
             )
         )
     fig = finish_map(fig, points, basemap, height)
@@ -182,7 +182,7 @@ def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFra
     for category in [c for c in styles if c in wide.columns]:
         share = np.round(100 * wide[category].to_numpy() / total).astype("int64")
         part = np.where(
-            share > 0, f"{_escape(styles[category].label)} " + share.astype(str) + "%", ""
+            share > 0, f"{escape_text(styles[category].label)} " + share.astype(str) + "%", ""
         )
         mix = mix.str.cat(pd.Series(part, index=per.index), sep="<br>")
     per["mix"] = mix.str.replace(r"^(<br>)+|(?<=<br>)(<br>)+|(<br>)+$", "", regex=True)
@@ -229,7 +229,7 @@ def histogram_figure(
 ) -> go.Figure:
     """Counts per time bin (`counts_per_bin` over `view`), stacked by category; the window
     shaded as on the detailed timeline. A click on a bar asks for its bin as the window."""
-    styles = _styles(bins, categories)
+    styles = styles_for(bins, categories)
     fig = go.Figure()
     if not bins.empty:
         width = bins["bin_end"] - bins["bin_start"]
@@ -246,7 +246,7 @@ def histogram_figure(
         )
         for category in [c for c in styles if c in set(frame["category"])]:
             group = frame[frame["category"] == category]
-            label = _escape(styles[category].label)
+            label = escape_text(styles[category].label)
             fig.add_trace(
                 go.Bar(
                     x=group["mid"].dt.tz_localize(None).to_numpy(),
@@ -258,7 +258,7 @@ def histogram_figure(
                     name=label,
                 )
             )
-    _mark_window(fig, window, lambda t: t)
+    mark_window(fig, window, lambda t: t)
     fig.update_xaxes(
         type="date", range=[view[0], view[1]], showgrid=True, title_text="time (UTC)",
         **date_ticks(view[1] - view[0]),

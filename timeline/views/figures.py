@@ -72,10 +72,10 @@ class Highlights:
 
 def escape(text: pd.Series) -> pd.Series:
     # Quotes stay as typed: plotly's labels decode &amp; &lt; &gt; but show &quot; literally.
-    return text.astype("str").map(_escape)
+    return text.astype("str").map(escape_text)
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
@@ -125,7 +125,7 @@ def _shape(events: pd.DataFrame) -> pd.Series:
 def _when(events: pd.DataFrame) -> pd.Series:
     """Hover text for the time: as the source gives it, in its own clock (a day stays that
     local day, with its zone), and its precision. Escaped for plotly's HTML."""
-    words = [_escape(when) for when in describe.when_listed(events)]
+    words = [escape_text(when) for when in describe.when_listed(events)]
     precision = events["time_precision"].astype("str")
     label = precision.map({k: v.label for k, v in TIME_PRECISIONS.items()}).fillna(precision)
     return pd.Series(words, index=events.index, dtype="str") + " (" + label + ")"
@@ -136,7 +136,9 @@ def categories_of(events: pd.DataFrame) -> pd.Series:
     return events["category"].astype("str").fillna("")
 
 
-def _styles(events: pd.DataFrame, categories: Mapping[str, Category] | None) -> dict[str, Category]:
+def styles_for(
+    events: pd.DataFrame, categories: Mapping[str, Category] | None
+) -> dict[str, Category]:
     """The categories given, completed with any other category of `events`."""
     given = dict(categories or {})
     data = categories_of(events)
@@ -166,7 +168,7 @@ def _band_rings(
             style = styles.get(category)
             mask = inside & (cats == category)
             if style is not None and mask.any():
-                out.append((mask, style.colour, _escape(ring_label(band, style))))
+                out.append((mask, style.colour, escape_text(ring_label(band, style))))
     return out
 
 
@@ -190,9 +192,10 @@ def map_figure(
     `categories`: label and colour per category (the story's); any other category of the
     events gets one from `timeline.model.story.category_styles`.
     """
+    places = places[places["lat"].notna() & places["lon"].notna()]  # a place not found: no point
     placed = places.merge(events, left_on="event_id", right_on="id", how="inner")
     placed["category"] = categories_of(placed)
-    styles = _styles(placed, categories)
+    styles = styles_for(placed, categories)
     fig = go.Figure()
     detailed = len(placed) <= SHAPE_LIMIT
     if detailed:
@@ -345,7 +348,7 @@ def _add_markers(
                 customdata=group[["id"]].to_numpy(),
                 text=hover.loc[group.index],
                 hovertemplate="%{text}<extra></extra>",
-                name=_escape(spec.label),
+                name=escape_text(spec.label),
             )
         )
     # Scattermap has no open symbols: a white dot inside the coloured one makes it hollow.
@@ -440,7 +443,7 @@ def timeline_figure(
     fig = go.Figure()
     events = events[meets(events, *view_range(window, bounds))]
     events = events.assign(category=categories_of(events))
-    styles = _styles(events, categories)
+    styles = styles_for(events, categories)
     rows = list(styles)
     row = events["category"].map({c: i for i, c in enumerate(rows)})
     detailed = len(events) <= SHAPE_LIMIT
@@ -455,11 +458,11 @@ def timeline_figure(
     _add_timeline_rings(fig, events, y, x, highlights, styles)
     labelled = len(events) <= LABEL_LIMIT
     _add_points(fig, events, y, x, np.where(dim, 1.0, 0.3), highlights.anchor, styles, labelled)
-    _mark_window(fig, window, x)
+    mark_window(fig, window, x)
     _add_bands(fig, highlights.bands, bounds, x, len(rows))
     fig.update_yaxes(
         tickvals=list(range(len(rows))),
-        ticktext=[_escape(styles[c].label) for c in rows],
+        ticktext=[escape_text(styles[c].label) for c in rows],
         range=[-0.6, len(rows) - 0.2],
         showgrid=True,
         zeroline=False,
@@ -491,7 +494,7 @@ def _add_bands(fig, bands: tuple[Band, ...], bounds, x, n_rows: int) -> None:
         fig.add_annotation(
             x=x(start),
             y=n_rows - 0.35 - 0.3 * i,
-            text=_escape(band.label) + " →",
+            text=escape_text(band.label) + " →",
             showarrow=False,
             xanchor="left",
             font={"color": band.colour, "size": 11},
@@ -617,7 +620,9 @@ def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = Fal
             customdata=events[["id"]].to_numpy(),
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
-            text=events["title"].astype("str").map(short_title).map(_escape) if labelled else None,
+            text=events["title"].astype("str").map(short_title).map(escape_text)
+            if labelled
+            else None,
             mode="markers+text" if labelled else "markers",
             textposition="middle right",
             textfont={"size": 11, "color": LABEL_COLOUR},
@@ -627,7 +632,7 @@ def _add_points(fig, events, y, x, opacity, anchor, styles, labelled: bool = Fal
     )
 
 
-def _mark_window(fig, window, x) -> None:
+def mark_window(fig, window, x) -> None:
     fig.add_vrect(
         x0=x(window[0]),
         x1=x(window[1]),

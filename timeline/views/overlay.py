@@ -93,6 +93,13 @@ def overlay_html(spec: dict) -> str:
     return f"<script>{_SCRIPT.replace('__SPEC__', data)}</script>"
 
 
+def overlay_function(name: str) -> str:
+    """The same script as a function of its spec, `window[name](spec)`, for a page with no
+    server to run it again (the published page calls it on every change of its view). The
+    page sets `window.__tmCities` and `window.__tmCountries` first, so nothing is fetched."""
+    return f"window.{name} = function (__spec) {{{_SCRIPT.replace('__SPEC__', '__spec')}}};"
+
+
 def write_city_labels(world_tsv_gz: Path, out: Path, *, min_population: int = CITY_MIN_POPULATION):
     """Write the large towns of the world gazetteer as `[[name, lon, lat, population], ...]`."""
     with gzip.open(world_tsv_gz, "rt", encoding="utf-8") as fp:

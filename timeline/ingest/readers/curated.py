@@ -336,9 +336,10 @@ def _check_places(long: pd.DataFrame, file: str, found: list) -> pd.DataFrame:
         unreadable,
         "lat",
         where,
-        "lat and lon must both be decimal degrees; the place is not on the map",
+        "lat and lon must both be decimal degrees; the place is looked up by its name",
     )
-    good = ~bad_country & ~bad_precision & ~unreadable
+    good = ~bad_country & ~bad_precision
+    given = given & ~unreadable
     out = long[good].assign(
         country=country[good],
         lat=lat[good].where(given[good]),
