@@ -5,7 +5,9 @@
 - `duckdb`: Ibis on DuckDB over the store's Parquet files;
 - `duckdb-plain`: the same tables as a warehouse may hold them (places without their event's
   copied columns, events without `start_s`, no known longest span, no manifest);
-- `postgres`: Ibis on a throwaway PostgreSQL cluster holding the store's tables.
+- `postgres`: Ibis on a throwaway PostgreSQL cluster holding the store's tables;
+- `spark`, `spark-plain`: Ibis on a local Apache Spark session reading the store's Parquet files
+  (as they are, and as a warehouse may hold them).
 
 Every case names its edge: an event exactly at either end of the window, a zero-length event,
 a span across it, an event that ends exactly where the window starts, an unplaced event, a
@@ -132,7 +134,8 @@ def store(tmp_path_factory):
     return save_store("k", _model(), root=tmp_path_factory.mktemp("store"), format="test")
 
 
-ENGINES = ["memory", "memory-large", "duckdb", "duckdb-plain", "postgres"]
+ENGINES = ["memory", "memory-large", "duckdb", "duckdb-plain", "postgres", "spark",
+           "spark-plain"]  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -145,10 +148,30 @@ def engine(request, store):
     if request.param == "duckdb":
         return Q.IbisBackend(Q.duckdb_tables(store), fields=fields)
     if request.param == "duckdb-plain":
-        t = Q.duckdb_tables(store)
-        plain = t.places.drop("event_ordinal", "place_coarse", "time_coarse", *MARKER_COLUMNS)
-        return Q.IbisBackend(Q.Tables(t.events.drop("start_s"), plain, t.links))
+        return Q.IbisBackend(plain(Q.duckdb_tables(store)))
+    if request.param.startswith("spark"):
+        # The store's Parquet files as the session's temporary views, read where they lie.
+        con = request.getfixturevalue("spark")
+        kind = request.param.replace("-", "_")
+        t = Q.Tables(
+            **{
+                name: con.read_parquet(store.file(name), table_name=f"{name}_{kind}")
+                for name in ("events", "places", "links", "ids")
+            },
+            max_span=pd.Timedelta(seconds=store.manifest["max_span_seconds"]),
+        )
+        if request.param == "spark-plain":
+            return Q.IbisBackend(plain(t))
+        return Q.IbisBackend(t, fields=fields)
     return Q.IbisBackend(Q.load_into(request.getfixturevalue("postgres"), store), fields=fields)
+
+
+def plain(t: Q.Tables) -> Q.Tables:
+    """The tables as a warehouse may hold them: places without their event's window columns
+    (the queries join instead), events without `start_s` (converted in the query), no known
+    longest span, no manifest (the fields found by their columns' names)."""
+    places = t.places.drop("event_ordinal", "place_coarse", "time_coarse", *MARKER_COLUMNS)
+    return Q.Tables(t.events.drop("start_s"), places, t.links)
 
 
 def ids(frame: pd.DataFrame) -> list[str]:

@@ -1,25 +1,32 @@
-"""The README's warehouse promise, on the real app (AppTest, no mocks): started with
+"""The README's warehouse promise, on the real app (AppTest, no mocks), on two warehouses:
 
     TIMELINE_MAP_IBIS_URL=postgres://timeline_reader@127.0.0.1:PORT/postgres
+    TIMELINE_MAP_IBIS_URL=pyspark://?spark.remote=sc://127.0.0.1:PORT
     TIMELINE_MAP_IBIS_TABLES=seed_
 
-`streamlit_app.py` reads the seed story from a throwaway PostgreSQL cluster, on a server that
-has no local store of it, and shows what it shows from the local store: the same count of
-events in the whole-story window and, for an event opened by its link, the very same card and
-the source text its quote is highlighted in.
+`streamlit_app.py` reads the seed story from a throwaway PostgreSQL cluster, or from a Spark
+Connect server (a Spark of its own JVM, the app its client), on a server that has no local
+store of it, and shows what it shows from the local store: the same count of events in the
+whole-story window and, for an event opened by its link, the very same card and the source
+text its quote is highlighted in.
 
 The warehouse tables are the app's own store of `seeds/`, copied with
-`timeline.data.queries.load_into`, and the app logs in as a role that may only read them: a
-read-only warehouse account is enough. The cluster is tests/test_queries.py's fixture, so this
-file is skipped when PostgreSQL is not installed, and fails under CI=true.
+`timeline.data.queries.load_into`. On PostgreSQL the app logs in as a role that may only read
+them: a read-only warehouse account is enough. The servers are tests/conftest.py's
+fixtures, so each half is skipped when its engine (PostgreSQL; pyspark and Java) is not
+installed, and fails under CI=true.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
+import ibis
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -41,6 +48,8 @@ READER = "timeline_reader"
 #: An event whose card quotes the story's source text and names a place.
 EVENT = "sumy-hospital"
 LINK = {"event": EVENT}
+#: What pyspark sets once a Spark Connect client has started in the process.
+CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
 
 
 def clear_caches() -> None:
@@ -73,20 +82,77 @@ def seed_store_root(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def warehouse_url(postgres, seed_store_root) -> str:
-    """The seed store's tables on PostgreSQL, after PREFIX, and the URL READER opens them by."""
+@pytest.fixture(scope="module", params=["postgres", "spark"])
+def warehouse(request, seed_store_root):
+    """The seed store's tables on a warehouse, after PREFIX: the URL the app reads them by,
+    and how many connections of the app the warehouse holds (counted by the warehouse)."""
     store = open_engine(ROOT / "seeds", online=False, root=seed_store_root).store
     assert store is not None
+    if request.param == "postgres":
+        yield _on_postgres(request.getfixturevalue("postgres"), store)
+    else:
+        with _on_spark(request.getfixturevalue("spark_connect"), store) as found:
+            yield found
+
+
+def _on_postgres(postgres, store) -> SimpleNamespace:
+    """The tables, and READER, who may read them and nothing else."""
     Q.load_into(postgres, store, prefix=PREFIX)
     for sql in (
         f"CREATE ROLE {READER} LOGIN",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READER}",
     ):
         postgres.raw_sql(sql).close()
+
+    def connections() -> int:
+        with postgres.raw_sql(
+            f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{READER}'"
+        ) as cursor:
+            return cursor.fetchone()[0]
+
     info = postgres.con.info
     # `postgres://` as the README writes it (ibis.connect reads `postgresql://` the same).
-    return f"postgres://{READER}@{info.host}:{info.port}/{info.dbname}"
+    url = f"postgres://{READER}@{info.host}:{info.port}/{info.dbname}"
+    return SimpleNamespace(url=url, connections=connections)
+
+
+@contextlib.contextmanager
+def _on_spark(server: str, store) -> Iterator[SimpleNamespace]:
+    """The tables, loaded by a client that then leaves: the app's is the only one after."""
+    from pyspark.sql import SparkSession
+
+    # A Spark Connect client marks the process as one (it sets SPARK_CONNECT_MODE_ENABLED),
+    # after which no local Spark session starts in it: the variable is put back afterwards.
+    saved = os.environ.get(CONNECT_MODE)
+    try:
+        loader = SparkSession.builder.remote(server).create()
+        Q.load_into(ibis.pyspark.connect(loader), store, prefix=PREFIX)
+        loader.stop()
+        port = int(server.rsplit(":", 1)[1])
+        yield SimpleNamespace(
+            # Ibis' own URL form: the query's settings build the session, here a client.
+            url=f"pyspark://?spark.remote={server}",
+            connections=lambda: _tcp_connections_to(port),
+        )
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            active.stop()
+    finally:
+        if saved is None:
+            os.environ.pop(CONNECT_MODE, None)
+        else:
+            os.environ[CONNECT_MODE] = saved
+
+
+def _tcp_connections_to(port: int) -> int:
+    """Established TCP connections to a port of this machine, from Linux's own table (a
+    Spark Connect client holds one open while its session lives)."""
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for line in table.read_text().splitlines()[1:] if table.exists() else []:
+            _, _, remote, state, *_ = line.split()
+            count += state == "01" and int(remote.rsplit(":", 1)[1], 16) == port
+    return count
 
 
 @pytest.fixture(scope="module")
@@ -99,18 +165,15 @@ def local_run(seed_store_root):
 
 
 @pytest.fixture(scope="module")
-def warehouse_run(postgres, warehouse_url, tmp_path_factory, local_run):
+def warehouse_run(warehouse, tmp_path_factory, local_run):
     """The app on the warehouse, on a server that never stored the seed story (an empty store
-    folder): nothing local can answer for PostgreSQL. Runs after `local_run`, whose cached
+    folder): nothing local can answer for the warehouse. Runs after `local_run`, whose cached
     engine it clears."""
     empty_store = tmp_path_factory.mktemp("empty-store")
-    at = run_app({CACHE_ENV: str(empty_store), URL_ENV: warehouse_url, TABLES_ENV: PREFIX})
+    at = run_app({CACHE_ENV: str(empty_store), URL_ENV: warehouse.url, TABLES_ENV: PREFIX})
     # Counted now, while st.cache_resource still holds the app's engine and its connection.
-    with postgres.raw_sql(
-        f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{READER}'"
-    ) as cursor:
-        reader_connections = cursor.fetchone()[0]
-    yield SimpleNamespace(app=at, reader_connections=reader_connections)
+    connections = warehouse.connections()
+    yield SimpleNamespace(app=at, connections=connections)
     clear_caches()  # the warehouse engine must not serve the next test file
 
 
@@ -124,11 +187,12 @@ def card_html(at: AppTest, event_id: str) -> str:
     return cards[0]
 
 
-def test_the_app_opens_on_postgresql_with_no_exception(warehouse_run):
+def test_the_app_opens_on_the_warehouse_with_no_exception(warehouse_run):
     assert not warehouse_run.app.exception, warehouse_run.app.exception
-    # The engine the app cached holds a connection of READER: it really asked PostgreSQL, and
-    # the runs did not open one more each (they once built a throwaway engine every rerun).
-    assert warehouse_run.reader_connections == 1
+    # The engine the app cached holds one connection (READER's on PostgreSQL): it really
+    # asked the warehouse, and the runs did not open one more each (they once built a
+    # throwaway engine every rerun).
+    assert warehouse_run.connections == 1
 
 
 def test_the_whole_story_window_counts_the_seed_events_as_the_local_store_does(

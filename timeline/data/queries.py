@@ -202,21 +202,27 @@ class IbisBackend:
     def rows(self, ask, *, columns=LIST_COLUMNS, sort=None, descending=False, limit=None,
              offset=0) -> pd.DataFrame:  # fmt: skip
         e = self._events(ask)
-        order = [ibis.desc("ordinal") if descending else "ordinal"]
+        order = [ibis.desc("ordinal") if descending else ibis.asc("ordinal")]
         if sort is not None and sort not in ("ordinal", "earliest"):
             kind = "number" if self.fields.get(sort, {}).get("number") else "text"
             key = e[self._column(sort, kind)]
-            empty = key.isnull() if kind == "number" or sort in _TIMES else key.isnull() | (
-                key == ""
-            )  # fmt: skip
-            order = [empty.asc(), key.desc() if descending else key.asc(), "ordinal"]
-        return self._page(e.order_by(order), columns, limit, offset)
+            empty = key.isnull()
+            if kind == "text" and sort not in _TIMES:
+                empty = empty | (key == "")
+            # Named columns, so that the page's cut can order the rows by them again.
+            e = e.mutate(sort_empty_=empty.ifelse(1, 0), sort_key_=key)
+            by = ibis.desc("sort_key_") if descending else ibis.asc("sort_key_")
+            order = [ibis.asc("sort_empty_"), by, ibis.asc("ordinal")]
+        return self._page(e, columns, limit, offset, order)
 
-    def _page(self, e: ir.Table, columns, limit, offset) -> pd.DataFrame:
+    def _page(self, e: ir.Table, columns, limit, offset, order=None) -> pd.DataFrame:
+        order = order or [ibis.asc("ordinal")]
+        e = _skip(e, order, offset, limit).order_by(order)
         if columns is not None:
             e = e.select(*[self._column(c, "text") if c.startswith(EXTRA_PREFIX) else c
                            for c in columns])  # fmt: skip
-        frame = _run(e.limit(limit, offset=offset) if limit is not None or offset else e)
+        frame = _run(e.limit(limit) if limit is not None else e)
+        frame = frame.drop(columns=[c for c in ("sort_empty_", "sort_key_") if c in frame])
         names = {self._column(c, "text"): c for c in (columns or ()) if c.startswith(EXTRA_PREFIX)}
         return frame.rename(columns=names) if columns is not None else self._model(frame)
 
@@ -272,11 +278,12 @@ class IbisBackend:
         y, x = cell
         m = self._markers(ask)
         m = m.filter(_cell(m.lat, cell_deg) == y, _cell(m.lon, cell_deg) == x)
-        page = m.select("event_ordinal").distinct().order_by("event_ordinal")
-        page = page.limit(limit, offset=offset)
+        page = _skip(m.select("event_ordinal").distinct(), [ibis.asc("event_ordinal")], offset,
+                     limit)  # fmt: skip
+        page = page.order_by("event_ordinal").limit(limit)
         e = self.t.events
-        return self._page(e.filter(e.ordinal.isin(page.event_ordinal)).order_by("ordinal"),
-                          LIST_COLUMNS, None, 0)  # fmt: skip
+        chosen = e.filter(e.ordinal.isin(page.event_ordinal))
+        return self._page(chosen, LIST_COLUMNS, None, 0)
 
     def points(self, ask: Ask, *, bbox=None, limit: int) -> pd.DataFrame | None:
         m = self._markers(ask, bbox)
@@ -403,6 +410,22 @@ def _fields_of(events: ir.Table) -> dict[str, dict]:
             if "n_" + name[2:] in events.columns:
                 fields[EXTRA_PREFIX + name[2:]]["number"] = "n_" + name[2:]
     return fields
+
+
+def _skip(table: ir.Table, order, offset: int, limit: int | None) -> ir.Table:
+    """`table` less its first `offset` rows in `order` (which ends with a unique key); the
+    caller orders it so and keeps the first `limit` rows: the page.
+
+    A filter on a row number in that order rather than SQL's OFFSET, which Ibis writes for
+    Spark as a row number over no order (`ORDER BY NULL`): the rows skipped were those that
+    arrived first, and the number's column stayed in the result. The first `offset + limit`
+    rows are cut before they are numbered, so an engine still keeps only those (a top-N).
+    """
+    if not offset:
+        return table
+    if limit is not None:
+        table = table.order_by(order).limit(offset + limit)
+    return table.filter(ibis.row_number().over(order_by=order) >= offset)
 
 
 def _marker_table(t: Tables) -> ir.Table:
