@@ -64,7 +64,7 @@ def test_the_night_preset_filters_the_map():
     presets.set_value(2).run()
     assert not at.exception
     assert at.segmented_control(key="preset").value == 2
-    assert at.query_params["from"] == "2025-03-18T14:00Z"
+    assert at.query_params["from"] == "2025-03-18T17:00Z"
     assert at.query_params["to"] == "2025-03-19T06:00Z"
     ids = map_event_ids(at)
     assert {"sumy-hospital", "kavkazskaya-depot", "sloviansk-power"} <= ids

@@ -50,7 +50,10 @@ def one(row: str, *, tz: str | None = None):
         ("sudzha-retaken", "13 March 2025 (UTC+3)"),
         ("zelensky-stubb-helsinki", "19 March 2025 (UTC+2)"),
         ("riyadh-talks", "throughout 23–25 March 2025 (UTC+3)"),
-        ("energy-pause", "from 18 March 2025, 14:00 to 17 April, 14:00 UTC"),
+        (
+            "energy-pause",
+            "began between 14:00 and 16:30 UTC on 18 March 2025; ended on 17 April 2025 (UTC)",
+        ),
         ("sloviansk-power", "some time between 17:00 and 22:00 UTC on 18 March 2025"),
         ("zelensky-helsinki", "some time between 17:30 and 24:00 UTC+2 on 18 March 2025"),
         (

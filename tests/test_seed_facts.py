@@ -99,3 +99,56 @@ def test_the_story_names_only_events_of_the_table(seed):
         assert set(narrative.event_ids) <= ids
     assert story.narratives[0].id == "article"
     assert set(story.narratives[0].event_ids) == ids
+
+
+def test_a_cause_is_claimed_only_where_a_source_gives_one(seed):
+    """`follows_from` says "caused by": only the pause and the technical talks, both agreed in
+    the call (the article), follow from it; the rest came after."""
+    causes = seed.links[seed.links["relation"] == "follows_from"]
+    assert set(zip(causes["source_id"], causes["target_id"], strict=True)) == {
+        ("energy-pause", "trump-putin-call"),
+        ("riyadh-talks", "trump-putin-call"),
+    }
+
+
+def test_each_alleged_breach_says_who_alleges_it(seed):
+    events = seed.events.set_index("id")
+    assert "Ukraine's allegation" in events.loc["sloviansk-power", "notes"]
+    assert "Russia's allegation" in events.loc["kavkazskaya-depot", "notes"]
+
+
+@pytest.mark.parametrize(
+    ("event_id", "who"),
+    [
+        ("drones-after-call", "Zelensky: "),
+        ("kavkazskaya-depot", "Krasnodar officials: "),
+        ("hockey-matches", "Kremlin: "),
+    ],
+)
+def test_a_title_says_whose_claim_it_is(seed, event_id, who):
+    event = seed.events.set_index("id").loc[event_id]
+    assert event["claim_status"] == "claimed" and event["title"].startswith(who)
+
+
+def test_the_drone_count_is_worded_as_the_sources_word_it(seed):
+    drones = seed.events.set_index("id").loc["drones-after-call"]
+    assert "over 40" in drones["title"] and "around 40" in drones["summary"]
+    assert "did not contest" not in drones["notes"]
+
+
+def test_the_pause_is_worded_no_finer_than_it_is_known(seed):
+    """Agreed during the call (14:00 to 16:30 UTC at the latest); 30 days on is 17 April, a day
+    computed here, not a time announced."""
+    pause = seed.events.set_index("id").loc["energy-pause"]
+    assert (pause["earliest"], pause["start_latest"]) == (
+        pd.Timestamp("2025-03-18T14:00Z"), pd.Timestamp("2025-03-18T16:30Z"))  # fmt: skip
+    assert (pause["end_earliest"], pause["latest"]) == (
+        pd.Timestamp("2025-04-17T00:00Z"), pd.Timestamp("2025-04-18T00:00Z"))  # fmt: skip
+    assert "computed here, not announced" in pause["time_note"]
+
+
+def test_the_night_after_the_call_starts_after_it(seed):
+    story = read_story("seeds/story.toml", events=seed.events)
+    night = next(w for w in story.presets if w.label == "Night after the call")
+    call = seed.events.set_index("id").loc["trump-putin-call"]
+    assert night.start >= call["latest"]

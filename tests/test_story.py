@@ -122,7 +122,7 @@ def test_every_key_is_read(events):
     assert s.categories["strike_energy"].label == "strike_energy"
     pause, fixed = s.bands
     assert (pause.label, pause.colour, pause.highlight) == ("Pause", "#00FF00", ("strike_energy",))
-    assert (pause.start, pause.end) == (T("2025-03-18T14:00Z"), T("2025-04-17T14:00Z"))
+    assert (pause.start, pause.end) == (T("2025-03-18T14:00Z"), T("2025-04-18T00:00Z"))
     assert (fixed.start, fixed.end) == (T("2025-03-12T00:00Z"), T("2025-03-13T00:00Z"))
     assert fixed.colour == "#888888" and fixed.highlight == ()
 

@@ -334,6 +334,9 @@ def _end_words(b: _Bounds, zone: str) -> str:
         if _same_day(start, hi):
             return f"; until {_end_hm(hi, start)}{_suffix(zone)}"
         return f"; until {_date(hi, year=hi.year != start.year)}, {_hm(hi)}{_suffix(zone)}"
+    known = period(lo, hi)  # the end known only to a day (a week, ...) of this clock
+    if known is not None:
+        return f"; ended {'on ' if hi - lo == DAY else 'some time in '}{known}{_after(zone)}"
     return "; ended between " + between(lo, hi, zone, on=not _same_day(start, lo))
 
 
