@@ -447,7 +447,7 @@ def filter_panel(view: S.View) -> None:
         options = list(dict.fromkeys([*chosen, *count_of, *story.categories]))
         ss.setdefault("filter-category", chosen)
         left.multiselect(
-            "Categories (events in the window)",
+            "Categories (how many in this window)",
             options,
             key="filter-category",
             format_func=lambda c: (
@@ -480,7 +480,7 @@ def filter_panel(view: S.View) -> None:
             ss.setdefault(f"filter-{field}", chosen)
             total = dict(zip(everywhere["value"], everywhere["count"], strict=True))
             columns[n % 2].multiselect(
-                f"{field_label} (events in all)",
+                f"{field_label} (how many in all)",
                 list(dict.fromkeys([*chosen, *total])),
                 key=f"filter-{field}",
                 format_func=lambda v, t=total: f"{v or '(none)'} ({t.get(v, 0):,})",

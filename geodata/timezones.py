@@ -86,3 +86,25 @@ def _finite(value: object) -> bool:
         return math.isfinite(value)  # type: ignore[arg-type]
     except TypeError:
         return False
+
+
+@functools.cache
+def zone_countries() -> dict[str, frozenset[str]]:
+    """IANA zone -> the ISO 3166 codes of the countries it covers, from the tz database's own
+    tables (`zone1970.tab`, `zone.tab`, shipped in the `tzdata` package): a point's zone says
+    which countries it can lie in, offline and at once."""
+    from importlib import resources
+
+    out: dict[str, set[str]] = {}
+    folder = resources.files("tzdata").joinpath("zoneinfo")
+    for table in ("zone1970.tab", "zone.tab"):
+        try:
+            text = folder.joinpath(table).read_text("utf-8")
+        except (FileNotFoundError, OSError):
+            continue
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            codes, _, zone = line.split("\t")[:3]
+            out.setdefault(zone, set()).update(codes.split(","))
+    return {zone: frozenset(codes) for zone, codes in out.items()}

@@ -82,7 +82,7 @@ def test_export_json_keeps_the_source_clock_bounds_places_and_links():
     assert (moscow["lat"], moscow["lon"], moscow["geo_precision"]) == (55.75204, 37.61781, "town")
     assert (moscow["source"], moscow["credit"]) == ("GeoNames 524901", "GeoNames (CC BY 4.0)")
     assert moscow["timezone"] == "Europe/Moscow"
-    assert {"relation": "follows_from", "target_id": "jeddah-talks"} in call["links"]
+    assert {"relation": "after", "target_id": "jeddah-talks"} in call["links"]
     assert events["hockey-matches"]["places"] == []
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geodata import AmbiguousPlace, GeodataError, make_geocoder
+from geodata.timezones import zone_countries
 from timeline.model import problems as P
 from timeline.model.schema import EVENTS, LINKS, PLACES
 from timeline.model.tables import EventTable, Intake, conform, member
@@ -226,7 +227,16 @@ def _check_given(given: pd.DataFrame, geocoder, file: str, found: list) -> pd.Se
     if given.empty:
         return pd.Series(True, index=given.index)
     lat, lon = given["lat"], given["lon"]
-    named = given[["name", "country", "region"]].drop_duplicates()
+    # A point whose time zone covers the row's own country is where the row says: no need to
+    # look its name up (a million ACLED rows hold tens of thousands of names). Only points in
+    # another country's zone, or of rows that name none, are checked against their name.
+    zones = pd.Series(_zones_at(lat, lon), index=given.index)
+    covers = zone_countries()
+    pair = zones.astype("str") + "|" + given["country"].astype("str")
+    codes, distinct = pd.factorize(pair)
+    fits = np.array([c in covers.get(z, ()) for z, _, c in (p.partition("|") for p in distinct)])
+    plausible = pd.Series(fits[codes] if len(codes) else [], index=given.index, dtype=bool)
+    named = given.loc[~plausible, ["name", "country", "region"]].drop_duplicates()
     refs = {}
     for name, country, region in named.itertuples(index=False):
         try:

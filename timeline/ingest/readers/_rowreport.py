@@ -75,6 +75,16 @@ def with_extras(events: pd.DataFrame, cells: pd.DataFrame, columns: list[str]) -
     return events.join(extras.from_columns(cells, columns))
 
 
+def join_cells(cells: pd.DataFrame, columns: tuple[str, ...], sep: str = "; ") -> pd.Series:
+    """The non-empty cells of `columns` joined with `sep`, column by column (no loop per row)."""
+    out = pd.Series("", index=cells.index, dtype="str")
+    for column in columns:
+        value = cells[column].astype("str")
+        glue = pd.Series(np.where((out != "") & (value != ""), sep, ""), index=cells.index)
+        out = out + glue + value
+    return out
+
+
 def coordinates(lat_text: pd.Series, lon_text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Decimal degrees, and the rows where a cell was given but is not a usable coordinate."""
     lat = pd.to_numeric(lat_text, errors="coerce")
@@ -91,4 +101,4 @@ def header_columns(data: bytes, delimiter: str = ",") -> set[str]:
     return {c.strip().strip('"') for c in first.split(delimiter)}
 
 
-__all__ = ["RowReport", "coordinates", "header_columns", "records_in", "with_extras"]
+__all__ = ["RowReport", "coordinates", "header_columns", "join_cells", "records_in", "with_extras"]

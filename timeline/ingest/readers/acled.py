@@ -22,6 +22,7 @@ from timeline.ingest.readers._rowreport import (
     RowReport,
     coordinates,
     header_columns,
+    join_cells,
     records_in,
     with_extras,
 )
@@ -152,25 +153,22 @@ def _events(cells: pd.DataFrame, report) -> pd.DataFrame:
             "time_precision_source": "ACLED time_precision " + code.where(code != "", "(empty)"),
             "time_note": note,
             "category": cells["event_type"],
-            "actors": _join(cells, _ACTORS),
+            "actors": join_cells(cells, _ACTORS),
             "reported_by": cells["source"] if "source" in cells else "",
         },
         index=cells.index,
     ).pipe(with_extras, cells, [c for c in cells.columns if c not in MODELLED])
 
 
-def _join(cells: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    parts = cells[list(columns)].to_numpy()
-    return pd.Series(["; ".join(p for p in row if p) for row in parts], index=cells.index)
-
-
 def _titles(cells: pd.DataFrame) -> pd.Series:
     """ "Battles: Armed clash, Kharkiv": ACLED's own words, as there is no title column."""
-    out = []
-    for kind, sub, where in cells[["event_type", "sub_event_type", "location"]].to_numpy():
-        head = ": ".join(p for p in dict.fromkeys((kind, sub)) if p)
-        out.append(", ".join(p for p in (head, where) if p) or "ACLED event")
-    return pd.Series(out, index=cells.index)
+    kind = cells["event_type"].astype("str")
+    sub = cells["sub_event_type"].astype("str").where(cells["sub_event_type"] != kind, "")
+    head = join_cells(pd.DataFrame({"kind": kind, "sub": sub}), ("kind", "sub"), ": ")
+    title = join_cells(
+        pd.DataFrame({"head": head, "where": cells["location"]}), ("head", "where"), ", "
+    )
+    return title.where(title != "", "ACLED event")
 
 
 def _places(cells: pd.DataFrame, ids: pd.Series, report) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from timeline.ingest.readers._rowreport import (
     RowReport,
     coordinates,
     header_columns,
+    join_cells,
     records_in,
     with_extras,
 )
@@ -213,9 +214,7 @@ def _events(cells: pd.DataFrame, report) -> pd.DataFrame:
             "time_precision": precision,
             "time_precision_source": "UCDP date_prec " + code.where(code != "", "(empty)"),
             "category": _categories(cells, report),
-            "actors": [
-                "; ".join(p for p in pair if p) for pair in cells[["side_a", "side_b"]].to_numpy()
-            ],
+            "actors": join_cells(cells, ("side_a", "side_b")),
             "reported_by": cells["source_office"],
             "further_sources": cells["source_article"],
             "notes": deaths,
