@@ -32,6 +32,7 @@ from timeline.data.engine import (
 )
 from timeline.data.filters import Filters
 from timeline.data.store import open_store
+from timeline.export.page import page_of_view
 from timeline.export.tables import iter_csv
 from timeline.ingest.files import parse_events, resolve_table, story_geocoder
 from timeline.model.story import story_for_table
@@ -41,13 +42,11 @@ from timeline.views.basemap import BASEMAPS, DEFAULT_BASEMAP
 from timeline.views.card import article_html, card_html
 from timeline.views.dense import (
     DETAIL_LIMIT,
-    POINTS_LIMIT,
     cells_figure,
     default_cell_deg,
     histogram_figure,
     map_mode,
     parse_pick,
-    points_figure,
 )
 from timeline.views.figures import (
     MAP_HEIGHT,
@@ -61,6 +60,7 @@ from timeline.views.layout import (
     PAGE_SCRIPT,
     PAGE_STYLE,
     count_line,
+    filters_words,
     map_summary,
     problems_view,
     timeline_summary,
@@ -611,15 +611,13 @@ def view() -> None:
     hidden = engine.count(Ask(*v.window)) - in_window if not v.filters.empty else 0
     picked = v.filters.values("category") or ()
     styles, folded = readable(story.categories, sorted(picked))
-    # Past the detail limit, the window's markers go to the browser as points up to a limit;
-    # past that the map is dense: it draws what the reader's view holds (reported by the
-    # browser), as points once few enough are in it, else as cells.
-    points = engine.points(ask, limit=POINTS_LIMIT) if in_window > DETAIL_LIMIT else None
-    dense = in_window > DETAIL_LIMIT and points is None
-    bbox = v.map.bbox if dense and v.map is not None else None
-    if dense and bbox is not None:
-        points = engine.points(ask, bbox=bbox, limit=POINTS_LIMIT)
-    mode = map_mode(in_window, None if points is None else len(points))
+    # Past the detail limit the map is dense: it draws what the reader's view holds (the
+    # browser reports the view when the reader stops moving it), as cells of that view, or
+    # each event once few enough are in it. So groups split as the reader zooms in.
+    dense = in_window > DETAIL_LIMIT
+    here = Ask(*v.window, v.filters, v.map.bbox) if dense and v.map is not None else ask
+    in_view = engine.count(here) if here is not ask else in_window
+    mode = map_mode(in_view)
     selected = v.event if engine.has(v.event) else None
     highlights = Highlights(
         story=story_ids(),
@@ -629,11 +627,9 @@ def view() -> None:
     )
     visible = placed = cells = deg = None
     if mode == "detail":
-        visible = memo("rows", (*held[::2], ask), lambda: (held, engine.rows(ask)))
-        placed = memo("places", (*held[::2], ask), lambda: (held, engine.places(ask)))
-        on_map = int(placed["event_id"].nunique())
-    else:
-        on_map = engine.count_placed(ask)
+        visible = memo("rows", (*held[::2], here), lambda: (held, engine.rows(here)))
+        placed = memo("places", (*held[::2], here), lambda: (held, engine.places(here)))
+    on_map = engine.count_placed(ask)
 
     filter_panel(v)
     count, problems = st.columns([5, 1.3], vertical_alignment="center")
@@ -644,6 +640,7 @@ def view() -> None:
             on_map=on_map,
             not_loaded=engine.rows_not_loaded,
             hidden=hidden,
+            in_view=in_view if here is not ask else None,
         )
     )
     if len(engine.problems):
@@ -652,28 +649,31 @@ def view() -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        reported = {"center": v.map.centre, "zoom": v.map.zoom} if bbox is not None else None
+        reported = None
+        if here.bbox is not None:
+            reported = {"center": v.map.centre, "zoom": v.map.zoom}
         if mode == "detail":
-            map_key = (*held[::2], ask, basemap, story_ids(), relative_axis, anchor_id, folded)
+            map_key = (*held[::2], here, basemap, story_ids(), relative_axis, anchor_id, folded)
             figure = memo(
                 "map",
                 map_key,
                 lambda: (
                     held,
                     map_figure(
-                        fold(visible, folded), placed, highlights, basemap, categories=styles
+                        fold(visible, folded),
+                        placed,
+                        highlights,
+                        basemap,
+                        categories=styles,
+                        view=reported,
                     ),
                 ),
             )
             marks = placed
             credits = {BASEMAPS[basemap].attribution, *placed["credit"].loc[placed["credit"] != ""]}
-        elif mode == "points":
-            figure = points_figure(fold(points, folded), basemap, categories=styles, view=reported)
-            marks = points.assign(event_id="", name="", order=0)
-            credits = {BASEMAPS[basemap].attribution, *engine.credits}
         else:
-            deg = cell_deg_at(v.map.zoom) if bbox is not None else default_cell_deg(engine.extent)
-            cells = engine.cells(ask, cell_deg=deg, bbox=bbox)
+            deg = cell_deg_at(v.map.zoom) if reported else default_cell_deg(engine.extent)
+            cells = engine.cells(here, cell_deg=deg)
             figure = cells_figure(fold(cells, folded), basemap, categories=styles, view=reported)
             marks = cells.assign(event_id="", name="", order=0)
             credits = {BASEMAPS[basemap].attribution, *engine.credits}
@@ -694,7 +694,7 @@ def view() -> None:
         # into, a new window (the view the reader chose stays).
         drawn = (
             ("view",)
-            if bbox is not None
+            if reported is not None
             else (v.window, v.filters, basemap, story_ids(), mode, sorted(story.categories))
         )
         fit_key = hashlib.sha1(repr(drawn).encode()).hexdigest()[:16] + f"-{v.fits}"
@@ -714,7 +714,7 @@ def view() -> None:
         # Credits come from data (a story's places.csv): shown as text, never as Markdown.
         credit.caption("Base map and places: " + plain("; ".join(sorted(credits))))
         st.caption(
-            plain(map_summary(mode, events=in_window, placed=on_map, places=placed, cells=cells))
+            plain(map_summary(mode, events=in_view, placed=on_map, places=placed, cells=cells))
         )
     with right:
         ids = story_ids()
@@ -744,7 +744,7 @@ def view() -> None:
             if selected or not listing:
                 render_card(selected, placed)
             if listing:
-                render_cell(ask, deg, bbox)
+                render_cell(here, deg)
 
     window_controls(v)
     span = view_range(v.window, bounds)
@@ -789,6 +789,17 @@ def view() -> None:
                 )
             if len(unplaced) > UNPLACED_SHOWN:
                 st.caption(f"and {len(unplaced) - UNPLACED_SHOWN:,} more")
+    st.download_button(
+        "Download this story as a page (HTML, works offline)",
+        data=lambda v=v: story_page(v),
+        file_name="story.html",
+        mime="text/html",
+        key="download-page",
+        icon=":material/public:",
+        help="One file that opens in any browser with no server and no internet: the map, the "
+        "timeline, the cards and their sources, for the events these filters keep, opening on "
+        "this window.",
+    )
     render_table(v, in_window, styles)
     with st.expander("Legend", expanded=False):
         st.html(legend_html(styles, story.bands))
@@ -797,11 +808,11 @@ def view() -> None:
         st.query_params.from_dict(wanted)
 
 
-def render_cell(ask: Ask, deg: float, bbox) -> None:
+def render_cell(ask: Ask, deg: float) -> None:
     """The events of the clicked map cell, a page at a time, each a button to its card."""
     v = ss.view
     y, x = v.cell
-    cells = engine.cells(ask, cell_deg=deg, bbox=bbox)
+    cells = engine.cells(ask, cell_deg=deg)
     here = cells[(cells["cell_y"] == y) & (cells["cell_x"] == x)]
     total = int(here["cell_count"].iloc[0]) if len(here) else 0
     if not total:
@@ -913,6 +924,14 @@ def on_table_select() -> None:
     ids = ss.get("table-ids", [])
     if rows and rows[0] < len(ids):
         select(ids[rows[0]], move=False)
+
+
+def story_page(v: S.View) -> str:
+    """The story as one self-contained page, as the reader sees it now."""
+    labels = {"category": "Category", "claim_status": "Claim status", **FACETS}
+    labels |= {f.field: f.label for f in story.facets}
+    return page_of_view(engine, story, v.window, v.filters, narrative_id=v.narrative,
+                        filters_note=filters_words(v.filters, labels))  # fmt: skip
 
 
 def window_csv(ask: Ask) -> str:

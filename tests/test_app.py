@@ -253,12 +253,9 @@ def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, m
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from synthetic import synthetic_csv
 
-    from timeline.views import dense
-
     (tmp_path / "events.csv").write_text(synthetic_csv(2_500))
     monkeypatch.setenv("TIMELINE_MAP_CACHE_DIR", str(tmp_path / "store"))
     monkeypatch.setattr(E, "PICK_LIMIT", 100)
-    monkeypatch.setattr(dense, "POINTS_LIMIT", 1_000)  # past it, the server counts cells
     at = run(env_table=str(tmp_path), monkeypatch=monkeypatch)
     assert not at.exception
     assert count_line(at).startswith("**2,500 of 2,500 events**")
@@ -288,3 +285,32 @@ def test_a_dense_window_draws_cells_and_a_histogram_and_lists_a_cell(tmp_path, m
     at.text_input(key="anchor_search").input("Site 12").run()
     options = at.sidebar.selectbox[0].options
     assert 0 < len(options) <= 20 and all("Site 12" in o for o in options)
+
+
+def test_detail_follows_the_zoom_of_a_dense_map(tmp_path, monkeypatch):
+    """A dense window draws cells; the reader's view, once the browser reports it, is drawn
+    as the cells of that view, and each event once few enough are in it; the window, filters
+    and selection stay."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from synthetic import synthetic_csv
+
+    (tmp_path / "events.csv").write_text(synthetic_csv(2_500))
+    monkeypatch.setenv("TIMELINE_MAP_CACHE_DIR", str(tmp_path / "store"))
+    at = run(env_table=str(tmp_path), monkeypatch=monkeypatch)
+    whole = figure(at, "map")["data"][0]["customdata"]
+    assert all(c[0].startswith("cell|") for c in whole)
+    window = at.session_state["view"].window
+    # The reader zooms into the middle of a busy area (as the map's view component reports
+    # it): the synthetic table's sites gather around 48 N 32 E.
+    box = {"west": 31.0, "south": 47.0, "east": 33.0, "north": 49.0, "zoom": 7.0}
+    at.session_state["view"] = S.zoom(at.session_state["view"], S.MapView.from_report(box))
+    at.run()
+    assert not at.exception
+    assert "in the map's view" in count_line(at)
+    spec = figure(at, "map")
+    assert spec["layout"]["map"]["zoom"] == 7.0  # the reader's view is kept
+    ids = map_event_ids(at)
+    assert ids and not any(i.startswith("cell|") for i in ids)  # single events, in detail
+    assert at.session_state["view"].window == window

@@ -265,7 +265,6 @@ def test_a_filter_that_empties_the_window_empties_every_answer(engine):
     assert engine.count(none) == engine.count_placed(none) == 0
     assert engine.rows(none).empty and engine.places(none).empty
     assert engine.bins(none).empty and engine.cells(none, cell_deg=1.0).empty
-    assert engine.points(none, limit=10).empty
     assert engine.facet(none, "actors").empty
 
 
@@ -337,7 +336,7 @@ def test_cells_count_markers_with_their_uncertainty(engine):
         "diplomacy": 2, "military": 2, "statement": 1}  # fmt: skip
     assert kyiv["place_coarse_share"].iloc[0] == pytest.approx(1 / 5)  # the oblast
     assert kyiv["time_coarse_share"].iloc[0] == pytest.approx(1 / 5)  # the day event
-    boxed = engine.cells(DAY, cell_deg=1.0, bbox=(30.0, 50.0, 31.0, 51.0))
+    boxed = engine.cells(Ask(LO, HI, bbox=(30.0, 50.0, 31.0, 51.0)), cell_deg=1.0)
     assert set(zip(boxed["cell_y"], boxed["cell_x"], strict=True)) == {(50, 30)}
 
 
@@ -348,13 +347,16 @@ def test_a_cells_events_page_lists_each_event_once(engine):
         {"straddle-lo", "at-lo", "day-event", "claimed-noon", "straddle-hi"}]  # fmt: skip
 
 
-def test_points_or_none_past_the_limit(engine):
-    points = engine.points(DAY, limit=100)
-    assert len(points) == 8 and set(points.columns) >= {"ordinal", "id", "lat", "lon", "category"}
-    assert engine.points(DAY, limit=7) is None
-    boxed = engine.points(DAY, limit=100, bbox=(30.0, 50.0, 31.0, 51.0))
-    assert sorted(boxed["id"]) == sorted(["at-lo", "straddle-hi", "straddle-lo", "day-event",
-                                          "claimed-noon"])  # fmt: skip
+def test_the_maps_view_keeps_the_events_placed_inside_it(engine):
+    kyiv = Ask(LO, HI, bbox=(30.0, 50.0, 31.0, 51.0))  # day-event is in Kyiv and Moscow
+    inside = ["straddle-lo", "at-lo", "day-event", "claimed-noon", "straddle-hi"]
+    assert ids(engine.rows(kyiv)) == [i for i in IN_WINDOW if i in inside]
+    assert engine.count(kyiv) == engine.count_placed(kyiv) == 5
+    assert "Moscow" not in set(engine.places(kyiv)["name"])  # its places inside the box only
+    assert engine.bins(kyiv)["count"].sum() == 5
+    military = Ask(LO, HI, Filters.of({"category": ["military"]}), bbox=kyiv.bbox)
+    assert set(ids(engine.rows(military))) == {"straddle-lo", "claimed-noon"}
+    assert engine.count(Ask(LO, HI, bbox=(-10.0, -10.0, 10.0, 10.0))) == 0  # fmt: skip
 
 
 # --- facets ---------------------------------------------------------------------------------

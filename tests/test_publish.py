@@ -348,3 +348,22 @@ def test_publish_says_what_is_wrong_with_a_window(tmp_path, args, says):
     assert done.code == 2
     assert says in done.err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_the_apps_page_holds_what_the_reader_sees(tmp_path):
+    """The app's "Download this story as a page": the events the filters keep, opening on the
+    reader's window, the filters said in the header."""
+    from timeline.data.engine import open_engine
+    from timeline.data.filters import Filters
+    from timeline.export.page import page_of_view
+    from timeline.model.story import story_for_table
+
+    engine = open_engine(ROOT / "seeds", root=tmp_path)
+    story = story_for_table(ROOT / "seeds" / "events.csv", engine.story_events())
+    window = (pd.Timestamp("2025-03-18T17:00Z"), pd.Timestamp("2025-03-19T06:00Z"))
+    filters = Filters.of({"category": ["strike_energy"]})
+    html = page_of_view(engine, story, window, filters, filters_note="Category: strike_energy")
+    data = data_of(html)
+    assert set(data["events"]["id"]) == {"sloviansk-power", "kavkazskaya-depot"}
+    assert "Category: strike_energy" in html
+    assert "Krasnodar officials" in html  # the card's title, in the page's data

@@ -24,7 +24,7 @@ from .helpers import (
 )
 
 MAP, TIMELINE = 0, 1
-NIGHT = {"from": "2025-03-18T14:00Z", "to": "2025-03-19T06:00Z"}
+NIGHT = {"from": "2025-03-18T17:00Z", "to": "2025-03-19T06:00Z"}
 SUMY = (34.79906, 50.91741)
 # The map's marker traces are named by the story's category labels.
 MARKER_TRACES = {
@@ -311,9 +311,12 @@ def test_issue4_relative_axis_claim_filter_and_story_steps(page, app_url):
     screenshot(page, "issue4-relative-axis")
 
     assert "kavkazskaya-depot" in map_marker_ids(page)
-    with expect_rerun(page):
-        sidebar.get_by_text("Hide what is only claimed or disputed").click()
+    page.get_by_text("Filters", exact=True).click()  # the filter panel opens
+    for status in ("Claimed", "Disputed"):  # a claim status untouched: kept out
+        with expect_rerun(page, fragment=True):
+            page.get_by_role("button", name=status, exact=True).click()
     assert "kavkazskaya-depot" not in map_marker_ids(page)
+    expect(page.get_by_text("hidden by the filters")).to_be_visible()
     screenshot(page, "issue4-claims-hidden")
 
     with expect_rerun(page):

@@ -19,11 +19,15 @@ lo <= its time < hi.
 **Filters** (`timeline.data.filters.Filters`) narrow every answer alike, Prev/Next and the
 facet counts included. A filter never depends on the window; the window never on the filters.
 
+**The map's view** (`Ask.bbox`, west, south, east, north), when asked, keeps the events with a
+placed place inside it (the map of a dense window draws what the reader's view holds); their
+places and markers are those inside it.
+
 **Order.** Lists are in the store's order: by `earliest`, then the table's own order
 (`ordinal`), unless a sort is asked. A place list follows its events, then each event's order.
 
 **Places.** A place not found keeps its name and no coordinates: `event()` gives it (the card
-names it); the map's answers (`count_placed`, `places`, `cells`, `points`) leave it out.
+names it); the map's answers (`count_placed`, `places`, `cells`) leave it out.
 
 **Times** come back as `datetime64[us, UTC]`, text as str, whichever engine ran it.
 """
@@ -77,10 +81,18 @@ class Ask:
     lo: pd.Timestamp
     hi: pd.Timestamp
     filters: Filters = field(default_factory=Filters)
+    #: The map's view (west, south, east, north): only events placed inside it. None: anywhere.
+    bbox: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lo", utc(self.lo))
         object.__setattr__(self, "hi", utc(self.hi))
+        if self.bbox is not None:
+            object.__setattr__(self, "bbox", tuple(float(v) for v in self.bbox))
+
+    def anywhere(self) -> Ask:
+        """The same question over the whole map."""
+        return Ask(self.lo, self.hi, self.filters)
 
 
 class Detail(NamedTuple):
@@ -124,24 +136,16 @@ class Backend(Protocol):
         counts in the bin of its `start`, clamped into the window's first and last bin, so the
         counts add up to `count`."""
 
-    def cells(
-        self, ask: Ask, *, cell_deg: float, bbox: tuple[float, float, float, float] | None = None
-    ) -> pd.DataFrame:
+    def cells(self, ask: Ask, *, cell_deg: float) -> pd.DataFrame:
         """Markers (an event at one of its placed places) per grid cell and category:
         `cell_y`, `cell_x` (floor(lat / cell_deg), floor(lon / cell_deg)), `lat`, `lon` (the
         cell's centre), `category`, `count`, and per cell `cell_count`, `place_coarse_share`,
-        `time_coarse_share`. `bbox` (west, south, east, north) keeps the markers inside it."""
+        `time_coarse_share`."""
 
     def cell_rows(
         self, ask: Ask, *, cell_deg: float, cell: tuple[int, int], limit: int = 20, offset: int = 0
     ) -> pd.DataFrame:
         """A page of the events with a marker in the cell, each once, in the store's order."""
-
-    def points(
-        self, ask: Ask, *, bbox: tuple[float, float, float, float] | None = None, limit: int
-    ) -> pd.DataFrame | None:
-        """Every marker in `bbox` (`ordinal`, `lat`, `lon`, `category`), or None when there
-        are more than `limit` (the map then draws cells)."""
 
     def facet(self, ask: Ask, field: str, *, limit: int = 200) -> pd.DataFrame:
         """`value`, `count`: the events per value of a field (each item of a list field, each

@@ -2,7 +2,7 @@
 
     engine = open_engine("seeds", online=False)
     ask = Ask(lo, hi, Filters.of({"category": ["Battles"]}))
-    engine.count(ask); engine.rows(ask, limit=50); engine.cells(ask, bbox=view)
+    engine.count(ask); engine.rows(ask, limit=50); engine.cells(ask, cell_deg=1.0)
 
 `open_engine` keys the table by its files (`table_files`): a stored model of that key opens in
 about a second even at a million events; otherwise the table is read with `open_table` (its
@@ -244,16 +244,13 @@ class Engine:
     def bins(self, ask: Ask, *, max_bins: int = 120) -> pd.DataFrame:
         return self._shared("bins", ask, max_bins=max_bins)
 
-    def cells(self, ask: Ask, *, cell_deg: float, bbox=None) -> pd.DataFrame:
-        return self._shared("cells", ask, cell_deg=cell_deg, bbox=bbox)
+    def cells(self, ask: Ask, *, cell_deg: float) -> pd.DataFrame:
+        return self._shared("cells", ask, cell_deg=cell_deg)
 
     def cell_rows(self, ask: Ask, cell: tuple[int, int], *, cell_deg: float, limit=20, offset=0):
         return self._shared(
             "cell_rows", ask, cell_deg=cell_deg, cell=cell, limit=limit, offset=offset
         )
-
-    def points(self, ask: Ask, *, bbox=None, limit: int) -> pd.DataFrame | None:
-        return self._shared("points", ask, bbox=bbox, limit=limit)
 
     def facet(self, ask: Ask, field: str, *, limit: int = 200) -> pd.DataFrame:
         return self._shared("facet", ask, field, limit=limit)
@@ -291,7 +288,11 @@ class Engine:
         places and links): what an export of the window writes."""
         events, places, links = self.backend.table(ask, limit=limit)
         events = events.drop(columns=["ordinal", "start_s"], errors="ignore")
-        return EventTable(events, places, links, self.problems.iloc[:0], format=self.format)
+        cited = set(events["source_file"]) if "source_file" in events else set()
+        sources = {name: text for name, text in self.sources.items() if name in cited}
+        return EventTable(
+            events, places, links, self.problems.iloc[:0], sources=sources, format=self.format
+        )
 
     def known(self, ids: Collection[str]) -> tuple[str, ...]:
         """Those of `ids` that are events of the table, in the order given."""

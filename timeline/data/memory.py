@@ -132,7 +132,17 @@ class MemoryBackend:
         ordinals = self._window(ask.lo, ask.hi)
         if not ask.filters.empty:
             ordinals = ordinals[self.mask(ask.filters)[ordinals]]
+        if ask.bbox is not None:
+            inside = np.zeros(self.total, dtype=bool)
+            inside[self.p_event[self._in_box(ask.bbox)]] = True
+            ordinals = ordinals[inside[ordinals]]
         return ordinals
+
+    def _in_box(self, bbox) -> np.ndarray:
+        """Over the placed places: inside the box (west, south, east, north)."""
+        west, south, east, north = bbox
+        keep = (self.p_lat >= south) & (self.p_lat <= north)
+        return keep & (self.p_lon >= west) & (self.p_lon <= east)
 
     def _window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
         lo_us, hi_us = _us(lo), _us(hi)
@@ -312,11 +322,7 @@ class MemoryBackend:
         return frame[list(columns)]
 
     def places(self, ask: Ask) -> pd.DataFrame:
-        ordinals = self.selected(ask)
-        chosen = np.zeros(self.total, dtype=bool)
-        chosen[ordinals] = True
-        keep = chosen[self.p_event]
-        frame = self.places_frame[keep]
+        frame = self.places_frame.iloc[self._markers(ask)]
         return frame.drop(columns="event_ordinal").reset_index(drop=True)
 
     def bins(self, ask: Ask, *, max_bins: int = 120) -> pd.DataFrame:
@@ -340,19 +346,17 @@ class MemoryBackend:
         )
         return bins_frame(raw, ask, max_bins)
 
-    def _markers(self, ask: Ask, bbox) -> np.ndarray:
-        """Positions (in the placed places) of the markers of the question, inside `bbox`."""
+    def _markers(self, ask: Ask) -> np.ndarray:
+        """Positions (in the placed places) of the markers of the question (inside its box)."""
         chosen = np.zeros(self.total, dtype=bool)
         chosen[self.selected(ask)] = True
         keep = chosen[self.p_event]
-        if bbox is not None:
-            west, south, east, north = bbox
-            keep &= (self.p_lat >= south) & (self.p_lat <= north)
-            keep &= (self.p_lon >= west) & (self.p_lon <= east)
+        if ask.bbox is not None:
+            keep &= self._in_box(ask.bbox)
         return np.flatnonzero(keep)
 
-    def cells(self, ask: Ask, *, cell_deg: float, bbox=None) -> pd.DataFrame:
-        at = self._markers(ask, bbox)
+    def cells(self, ask: Ask, *, cell_deg: float) -> pd.DataFrame:
+        at = self._markers(ask)
         cy = np.floor(self.p_lat[at] / cell_deg).astype("int64")
         cx = np.floor(self.p_lon[at] / cell_deg).astype("int64")
         events = self.p_event[at]
@@ -373,28 +377,13 @@ class MemoryBackend:
         return cells_frame(raw, cell_deg)
 
     def cell_rows(self, ask: Ask, *, cell_deg, cell, limit=20, offset=0) -> pd.DataFrame:
-        at = self._markers(ask, None)
+        at = self._markers(ask)
         y, x = cell
         inside = (np.floor(self.p_lat[at] / cell_deg) == y) & (
             np.floor(self.p_lon[at] / cell_deg) == x
         )
         ordinals = np.unique(self.p_event[at[inside]])[offset : offset + limit]
         return self._rows(ordinals, LIST_COLUMNS)
-
-    def points(self, ask: Ask, *, bbox=None, limit: int) -> pd.DataFrame | None:
-        at = self._markers(ask, bbox)
-        if len(at) > limit:
-            return None
-        events = self.p_event[at]
-        return pd.DataFrame(
-            {
-                "ordinal": events,
-                "id": self.list["id"].to_numpy(dtype=object)[events],
-                "lat": self.p_lat[at],
-                "lon": self.p_lon[at],
-                "category": self.category_values.take(self.category_codes[events]),
-            }
-        ).astype({"id": "str", "category": "str"})
 
     def facet(self, ask: Ask, field: str, *, limit: int = 200) -> pd.DataFrame:
         ordinals = self.selected(Ask(ask.lo, ask.hi, ask.filters.without(field)))

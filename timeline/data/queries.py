@@ -178,16 +178,20 @@ class IbisBackend:
         return name
 
     def _events(self, ask: Ask) -> ir.Table:
-        return self._passing(self._in_window(self.t.events, ask), ask.filters)
+        e = self._passing(self._in_window(self.t.events, ask), ask.filters)
+        if ask.bbox is not None:
+            e = e.filter(e.ordinal.isin(self._markers(ask).event_ordinal))
+        return e
 
-    def _markers(self, ask: Ask, bbox=None) -> ir.Table:
-        """Placed places of the question's events, each with its event's window columns."""
+    def _markers(self, ask: Ask) -> ir.Table:
+        """Placed places of the question's events (inside its box), each with its event's
+        window columns."""
         m = self._in_window(_marker_table(self.t), ask)
         m = m.filter(m.lat.notnull(), m.lon.notnull())
         if not ask.filters.empty:
             m = m.filter(m.event_ordinal.isin(self._passing(self.t.events, ask.filters).ordinal))
-        if bbox is not None:
-            west, south, east, north = bbox
+        if ask.bbox is not None:
+            west, south, east, north = ask.bbox
             m = m.filter(m.lat >= south, m.lat <= north, m.lon >= west, m.lon <= east)
         return m
 
@@ -250,8 +254,8 @@ class IbisBackend:
         raw = _run(e.group_by(bin=index, category=e.category).aggregate(count=ibis._.count()))
         return bins_frame(raw, ask, max_bins)
 
-    def cells(self, ask: Ask, *, cell_deg: float, bbox=None) -> pd.DataFrame:
-        m = self._markers(ask, bbox)
+    def cells(self, ask: Ask, *, cell_deg: float) -> pd.DataFrame:
+        m = self._markers(ask)
         if {"place_coarse", "time_coarse"} <= set(m.columns):
             # Flags the store worked out once: testing them here cost as much as the counting.
             place_coarse, time_coarse = m.place_coarse.cast("int64"), m.time_coarse.cast("int64")
@@ -284,14 +288,6 @@ class IbisBackend:
         e = self.t.events
         chosen = e.filter(e.ordinal.isin(page.event_ordinal))
         return self._page(chosen, LIST_COLUMNS, None, 0)
-
-    def points(self, ask: Ask, *, bbox=None, limit: int) -> pd.DataFrame | None:
-        m = self._markers(ask, bbox)
-        found = _run(
-            m.select(ordinal=m.event_ordinal, id=m.event_id, lat=m.lat, lon=m.lon,
-                     category=m.category).order_by("ordinal").limit(limit + 1)
-        )  # fmt: skip
-        return None if len(found) > limit else found
 
     def facet(self, ask: Ask, field: str, *, limit: int = 200) -> pd.DataFrame:
         e = self._events(Ask(ask.lo, ask.hi, ask.filters.without(field)))

@@ -244,6 +244,25 @@ def page_html(table: EventTable, story: Story, **options) -> str:
     return "".join(p.text for p in page_parts(table, story, **options))
 
 
+def page_of_view(
+    engine, story: Story, window, filters, *, narrative_id=None, filters_note: str = ""
+) -> str:
+    """The page of what a reader of the app sees: every event that passes the filters (only
+    the window's when they are more than a page holds), opening on the window, in the story
+    mode chosen. A page that cannot be made says why, as a page."""
+    from timeline.data.contract import Ask
+
+    ask, page_story = Ask(story.whole.start, story.whole.end, filters), story
+    if engine.count(ask) > PAGE_LIMIT:
+        ask, page_story = Ask(*window, filters), story_in(story, *window)
+    table = engine.subtable(ask, limit=PAGE_LIMIT)
+    try:
+        return page_html(table, page_story, window=window, narrative_id=narrative_id,
+                         filters_note=filters_note)  # fmt: skip
+    except PageTooLarge as exc:
+        return f"<!doctype html><meta charset=utf-8><p>{html.escape(str(exc))}</p>"
+
+
 def page_stats(parts: list[Part]) -> dict[str, int]:
     """Bytes (UTF-8) per part of the page, largest first, and the total."""
     sizes: dict[str, int] = {}

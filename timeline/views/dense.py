@@ -34,15 +34,10 @@ from timeline.views.figures import (
     with_alpha,
 )
 
-#: Up to this many events in the window, the map draws each one in detail (its uncertainty
-#: circle, arcs, rings, hovers with its time); past it, points or cells. Measured at a million
+#: Up to this many events in the map's view, the map draws each one in detail (its uncertainty
+#: circle, arcs, rings, hovers with its time); past it, cells. Measured at a million
 #: events: a detailed event costs about 1 ms and 1.4 KB, so 500 keep a rerun near budget.
 DETAIL_LIMIT = 500
-#: Up to this many markers in the map's view, the map sends each as a point and the browser
-#: clusters them (MapLibre's own clusters split as the reader zooms in, with no rerun); past
-#: it, the server counts them into cells of the reader's view. A point costs 14 bytes (binary
-#: coordinates, a row number): 20,000 are 0.3 MB.
-POINTS_LIMIT = 20_000
 #: Disc diameters in pixels of the smallest and the largest cell.
 CELL_SIZES = (7, 30)
 #: Disc opacity: a cell of events placed exactly, and one of events placed only to a region or
@@ -108,60 +103,15 @@ def default_cell_deg(extent: tuple[float, float, float, float] | None) -> float:
     return cell_deg_at(zoom)
 
 
-def map_mode(in_window: int, markers: int | None) -> str:
-    """What the map draws: "detail" (each event), "points" (clustered in the browser) or
-    "cells" (counted by the server). `markers`: the markers in the map's view, or None when
-    there are more than `POINTS_LIMIT`."""
-    if in_window <= DETAIL_LIMIT:
-        return "detail"
-    return "points" if markers is not None else "cells"
+def map_mode(in_view: int) -> str:
+    """What the map draws of the events in its view: "detail" (each event, with its
+    uncertainty) up to `DETAIL_LIMIT`, else "cells" (counted by the server for that view).
 
-
-#: Cluster discs: sizes in pixels, and the counts at which a disc grows (MapLibre's steps).
-CLUSTER_SIZES = [14, 20, 28, 36]
-CLUSTER_STEPS = [10, 100, 1000]
-
-
-def points_figure(
-    points: pd.DataFrame,
-    basemap: str = "offline",
-    *,
-    categories: Mapping[str, Category] | None = None,
-    view: dict | None = None,
-    height: int = MAP_HEIGHT,
-) -> go.Figure:
-    """Every marker of `points` (`id`, `lat`, `lon`, `category`), one trace per category that
-    MapLibre clusters in the browser: a group's disc has its category's colour and grows with
-    its count (the count written on it), and splits as the reader zooms in until single events
-    show. `view` (centre and zoom) keeps the reader's view when the points are of that view."""
-    styles = styles_for(points, categories)
-    fig = go.Figure()
-    for category, group in points.groupby("category", sort=False):
-        spec = styles[category]
-        fig.add_trace(
-            go.Scattermap(
-                **plain_selection(),
-                lat=group["lat"].to_numpy(dtype="float32"),
-                lon=group["lon"].to_numpy(dtype="float32"),
-                mode="markers",
-                marker={"size": 11, "color": spec.colour},
-                cluster={
-                    "enabled": True,
-                    "color": spec.colour,
-                    "size": CLUSTER_SIZES,
-                    "step": CLUSTER_STEPS,
-                    "opacity": 0.85,
-                    "maxzoom": 14,
-                },
-                customdata=group[["id"]].to_numpy(),
-                hovertemplate=f"{escape_text(spec.label)}<extra></extra>",
-                name=escape_text(spec.label),
-            )
-        )
-    fig = finish_map(fig, points, basemap, height)
-    if view is not None:
-        fig.update_layout(map={"center": view["center"], "zoom": view["zoom"]})
-    return fig
+    Cells and not MapLibre's own clusters (`scattermap` `cluster`): plotly draws a cluster's
+    count with a text layer whose glyphs it fetches from fonts.openmaptiles.org, and the app
+    must reach nothing outside. Cells of the reported view split as the reader zooms in, as
+    clusters would, and carry the category mix and the uncertainty besides."""
+    return "detail" if in_view <= DETAIL_LIMIT else "cells"
 
 
 def _per_cell(cells: pd.DataFrame, styles: Mapping[str, Category]) -> pd.DataFrame:

@@ -182,9 +182,11 @@ def map_figure(
     basemap: str = "offline",
     *,
     categories: Mapping[str, Category] | None = None,
+    view: dict | None = None,
     height: int = MAP_HEIGHT,
 ) -> go.Figure:
     """One marker per event and place for the events given (already filtered to the window).
+    `view` (centre and zoom) keeps the reader's view when the events are those of that view.
 
     The selection is not drawn: the figure stays the same when only the selection changes, so
     the reader's zoom stays (the app's overlay rings the selection).
@@ -204,7 +206,10 @@ def map_figure(
         _add_story_route(fig, placed, highlights.story)
     _add_rings(fig, placed, highlights, styles)
     _add_markers(fig, placed, highlights.story, styles)
-    return finish_map(fig, placed, basemap, height)
+    fig = finish_map(fig, placed, basemap, height)
+    if view is not None:
+        fig.update_layout(map={"center": view["center"], "zoom": view["zoom"]})
+    return fig
 
 
 def finish_map(fig: go.Figure, points: pd.DataFrame, basemap: str, height: int) -> go.Figure:

@@ -12,16 +12,42 @@ import pandas as pd
 
 
 def count_line(
-    *, in_window: int, total: int, on_map: int, not_loaded: int = 0, hidden: int = 0
+    *,
+    in_window: int,
+    total: int,
+    on_map: int,
+    not_loaded: int = 0,
+    hidden: int = 0,
+    in_view: int | None = None,
 ) -> str:
-    """'12 of 16 events in the window · 11 on the map · 4 hidden by the filters · 3 rows not
-    loaded' (Markdown: numbers in bold; parts with nothing to say left out)."""
+    """'12 of 16 events in the window · 11 on the map · 5 in the map's view · 4 hidden by the
+    filters · 3 rows not loaded' (Markdown: numbers in bold; parts with nothing to say left
+    out)."""
     parts = [f"**{in_window:,} of {total:,} events** in the window", f"**{on_map:,}** on the map"]
+    if in_view is not None:
+        parts.append(f"**{in_view:,}** in the map's view")
     if hidden:
         parts.append(f"**{hidden:,}** hidden by the filters")
     if not_loaded:
         parts.append(f"**{not_loaded:,}** row{'s' if not_loaded != 1 else ''} not loaded")
     return " · ".join(parts)
+
+
+def filters_words(filters, labels: dict[str, str] | None = None) -> str:
+    """The filters in a sentence (a published page says what it holds): 'Category: Battles,
+    Riots; Fatalities: at least 1; words: drone'. Plain text; '' with no filter."""
+    labels = labels or {}
+    parts = []
+    for name, values in filters.facets:
+        shown = ", ".join(sorted(v or "(none)" for v in values)) or "none"
+        parts.append(f"{labels.get(name, name)}: {shown}")
+    for name, low, high in filters.ranges:
+        bounds = [f"at least {low:g}" if low is not None else "", f"at most {high:g}" if high
+                  is not None else ""]  # fmt: skip
+        parts.append(f"{labels.get(name, name)}: {' and '.join(b for b in bounds if b)}")
+    if filters.text:
+        parts.append(f"words: {filters.text}")
+    return "; ".join(parts)
 
 
 def map_summary(
@@ -36,8 +62,6 @@ def map_summary(
         top = names.sort_values(ascending=False, kind="stable").head(5)
         listed = ", ".join(f"{name} ({n})" for name, n in top.items())
         return f"{head}, at {places['name'].nunique():,} places; most at {listed}."
-    if mode == "points":
-        return f"{head}, each a point, grouped where they crowd (zoom in to split the groups)."
     if mode == "cells" and cells is not None and len(cells):
         areas = cells.drop_duplicates(["cell_y", "cell_x"])
         per = areas.nlargest(3, "cell_count")

@@ -101,7 +101,10 @@
     return ms;
   }
   const latest = i => (E.latest[i] === null ? E.earliest[i] : E.latest[i]);
-  const inWindow = (i, lo, hi) => latest(i) >= lo && E.earliest[i] <= hi;
+  // The app's window (timeline.data.contract): half-open [lo, hi), met by the event's bounds;
+  // a day that ends at midnight is not in the next day's window.
+  const inWindow = (i, lo, hi) =>
+    E.earliest[i] < hi && (latest(i) > lo || E.earliest[i] === lo);
   function visible() {
     const out = new Uint8Array(N);
     for (let i = 0; i < N; i++) out[i] = inWindow(i, state.lo, state.hi) ? 1 : 0;
@@ -132,8 +135,9 @@
     const width = state.hi - state.lo;
     if (inWindow(i, state.lo, state.hi)) return;
     let lo, hi;
-    if (E.earliest[i] > state.hi) {
-      hi = Math.min(Math.ceil(latest(i) / HOUR) * HOUR, WHOLE[1]);
+    if (E.earliest[i] >= state.hi) {
+      hi = Math.min(Math.max(Math.floor(E.earliest[i] / HOUR) * HOUR + HOUR,
+                             Math.ceil(latest(i) / HOUR) * HOUR), WHOLE[1]);
       lo = Math.max(hi - width, WHOLE[0]);
     } else {
       lo = Math.max(Math.floor(E.earliest[i] / HOUR) * HOUR, WHOLE[0]);
