@@ -432,7 +432,10 @@ def filter_panel(view: S.View) -> None:
     status, the built-in facets and the story's own (counted in the whole table)."""
     active = len(view.filters.facets) + len(view.filters.ranges) + bool(view.filters.text)
     label = f"Filters · {active} active" if active else "Filters"
-    with st.expander(label, expanded=False, icon=":material/filter_list:"):
+    panel = st.expander(label, key="panel-filters", on_change="rerun", icon=":material/filter_list:")
+    with panel:
+        if not panel.open:  # its counts cost queries: asked only while the panel is open
+            return
         ss.setdefault("search", view.filters.text)
         st.text_input(
             "Search titles, summaries and notes",
@@ -846,9 +849,11 @@ def render_cell(ask: Ask, deg: float) -> None:
 def render_table(v: S.View, in_window: int, styles) -> None:
     """The window's events as a table: sorted by any field, a page at a time, a row opens its
     card; the whole filtered window downloads as our CSV."""
-    with st.expander(
-        f"Table of the window's {in_window:,} events", expanded=False, icon=":material/table_rows:"
-    ):
+    label = f"Table of the window's {in_window:,} events"
+    panel = st.expander(label, key="panel-table", on_change="rerun", icon=":material/table_rows:")
+    with panel:
+        if not panel.open:  # a page of a sorted million costs a query: only while it is open
+            return
         sorts = sort_options(story.facets)
         a, b, c = st.columns([2, 1, 2], vertical_alignment="bottom")
         ss["table-sort"], ss["table-desc"] = v.sort or "", v.descending

@@ -114,6 +114,8 @@ def test_a_linked_event_button_moves_there():
 
 def test_hiding_claims_removes_hollow_events():
     at = run()
+    at.session_state["panel-filters"] = True  # the reader opens the filter panel
+    at.run()
     at.pills(key="claims-shown").set_value(["Confirmed"]).run()
     ids = map_event_ids(at)
     assert "kavkazskaya-depot" not in ids and "sudzha-retaken" not in ids

@@ -1,13 +1,5 @@
-"""A sourced, geocoded event table of a news story, and the views of it the app draws."""
+"""A sourced, geocoded event table of a news story, and the views of it the app draws.
 
-from timeline.errors import EventTableError, StoryError, TimelineError
-from timeline.ingest.files import EventTable, parse_events, read_events
-
-__all__ = [
-    "EventTable",
-    "EventTableError",
-    "StoryError",
-    "TimelineError",
-    "parse_events",
-    "read_events",
-]
+The package's layers are its folders (see the README's Layout); nothing is imported here, so
+that opening a stored table does not load the readers it will not use.
+"""

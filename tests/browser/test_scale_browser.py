@@ -23,6 +23,7 @@ from .helpers import (
     open_app,
     plotly_figure_json,
     screenshot,
+    wait_for_app,
 )
 
 N = int(os.environ.get("TIMELINE_MAP_SCALE_N", 200_000))
@@ -65,6 +66,9 @@ def test_the_whole_table_draws_cells_and_a_histogram_and_a_cell_lists_its_events
     open_app(page, large_url, timeout=120_000)
     assert_no_exception(page)
     expect(page.get_by_text(f"{N:,} of {N:,} events")).to_be_visible()
+    # Once drawn, the browser reports the map's view and the server draws that view's cells.
+    expect(page.get_by_text("in the map's view")).to_be_visible(timeout=60_000)
+    wait_for_app(page, timeout=60_000, settle=600)
 
     cells = _cells(plotly_figure_json(page, 0))
     assert 20 < len(cells) < 5_000

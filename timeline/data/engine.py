@@ -29,11 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from timeline.data import queries as Q
 from timeline.data.contract import Ask, Backend, Detail
 from timeline.data.filters import Filters
 from timeline.data.memory import MemoryBackend
-from timeline.data.queries import IbisBackend
 from timeline.data.store import (
     SCHEMA_VERSION,
     Store,
@@ -42,8 +40,7 @@ from timeline.data.store import (
     save_store,
     store_key,
 )
-from timeline.ingest.enrich import read_source
-from timeline.ingest.files import STORY_FILE, open_table, resolve_table
+from timeline.ingest.files import STORY_FILE, resolve_table
 from timeline.model.schema import PLACES
 from timeline.model.tables import EventTable
 
@@ -122,6 +119,8 @@ def open_engine(
         # files, read from the table's folder when the server has it.
         engine.sources = local_sources(path)
         return engine
+    from timeline.ingest.files import open_table  # only to read a table not stored yet
+
     key = table_key(path, online=online)
     if key is None:
         table = open_table(path, online=online)
@@ -147,6 +146,8 @@ def local_sources(path: str | Path) -> dict[str, str]:
     """The source texts beside a table, by file name, as a store keeps them (for a model that
     has no store: a warehouse's)."""
     files = table_files(path)[1:]
+    from timeline.ingest.enrich import read_source
+
     texts = {f.name: read_source(f.parent.resolve(), f.name)[0] for f in files}
     return {name: text for name, text in texts.items() if text is not None}
 
@@ -350,18 +351,22 @@ class _PooledIbis:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._pool: queue.SimpleQueue[IbisBackend] = queue.SimpleQueue()
+        self._pool: queue.SimpleQueue = queue.SimpleQueue()
         first = self._make()
         self.total = first.total
         self._pool.put(first)
 
-    def _make(self) -> IbisBackend:
+    def _make(self):
+        from timeline.data import queries as Q  # Ibis: only for a table past the memory limit
+
         fields = self.store.manifest.get("fields")
-        return IbisBackend(Q.duckdb_tables(self.store, threads=2), fields=fields)
+        return Q.IbisBackend(Q.duckdb_tables(self.store, threads=2), fields=fields)
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
+        from timeline.data.queries import IbisBackend
+
         attribute = getattr(IbisBackend, name)
         if isinstance(attribute, property):
             with self._borrowed() as backend:
@@ -374,7 +379,7 @@ class _PooledIbis:
         return call
 
     @contextlib.contextmanager
-    def _borrowed(self) -> Iterator[IbisBackend]:
+    def _borrowed(self) -> Iterator:
         try:
             backend = self._pool.get_nowait()
         except queue.Empty:
@@ -392,11 +397,13 @@ def warehouse_engine(url: str, prefix: str = "") -> Engine:
     questions asked one at a time."""
     import ibis
 
+    from timeline.data import queries as Q
+
     con = ibis.connect(url)
     tables = Q.backend_tables(
         con, events=prefix + "events", places=prefix + "places", links=prefix + "links"
     )
-    return Engine(None, _Locked(IbisBackend(tables)))
+    return Engine(None, _Locked(Q.IbisBackend(tables)))
 
 
 class _Locked:
