@@ -38,6 +38,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from synthetic import write_table  # noqa: E402
 
+from timeline.app import state as S  # noqa: E402
+from timeline.data.contract import Ask  # noqa: E402
+from timeline.data.filters import Filters  # noqa: E402
+
 #: The app before the engine (issue 9), for the seed comparison.
 BEFORE = "dfd5628"
 BUDGET_RERUN_S, BUDGET_BYTES = 0.150, 1_000_000
@@ -89,13 +93,18 @@ def timed_moves(at, lo: pd.Timestamp, hi: pd.Timestamp, repeat: int = 3) -> floa
     times = []
     for i in range(1, repeat + 1):
         a = lo + pd.Timedelta(hours=i)
-        at.session_state["window"] = (a.tz_localize(None).to_pydatetime(),
-                                      hi.tz_localize(None).to_pydatetime())  # fmt: skip
-        t0 = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - t0)
-    assert not at.exception, at.exception
+        times.append(timed(at, lambda v, a=a: S.move(v, a, hi)))
     return statistics.median(times)
+
+
+def timed(at, transition) -> float:
+    """One rerun after a transition of the reader's view, as a widget's callback makes it."""
+    at.session_state["view"] = transition(at.session_state["view"])
+    t0 = time.perf_counter()
+    at.run()
+    took = time.perf_counter() - t0
+    assert not at.exception, at.exception
+    return took
 
 
 def naive_view(flat: pd.DataFrame, lo, hi) -> tuple[float, int]:
@@ -168,7 +177,7 @@ def main() -> None:
     for label, (a, b) in windows.items():
         ours = timed_moves(at, a, b)
         figures, total = sent_bytes(at)
-        count = engine.count(a, b)
+        count = engine.count(Ask(a, b))
         if label == "whole table" and not args.naive_whole:
             naive_t, naive_b = None, None
         else:
@@ -180,18 +189,38 @@ def main() -> None:
 
     # A tick of Play: the window moves by one step (an hour) and the view reruns.
     a, b = windows["one month"]
-    at.session_state["window"] = (a.tz_localize(None).to_pydatetime(),
-                                  b.tz_localize(None).to_pydatetime())  # fmt: skip
-    at.run()
-    ticks = []
-    for i in range(1, 4):
-        step = pd.Timedelta(hours=i)
-        at.session_state["window"] = ((a + step).tz_localize(None).to_pydatetime(),
-                                      (b + step).tz_localize(None).to_pydatetime())  # fmt: skip
-        t0 = time.perf_counter()
-        at.run()
-        ticks.append(time.perf_counter() - t0)
+    timed(at, lambda v: S.move(v, a, b))
+    hour = pd.Timedelta(hours=1)
+    ticks = [timed(at, lambda v, i=i: S.move(v, a + i * hour, b + i * hour)) for i in (1, 2, 3)]
     row("a tick of Play (one month window, +1 h)", statistics.median(ticks))
+
+    # Filters (issue 14: a change costs at most 300 ms at a million events), on the whole
+    # table's window: each a new question, answered for every view (count, map, histogram).
+    timed(at, lambda v: S.move(v, *windows["whole table"]))
+    print()
+    changes = {
+        "a category": Filters.of({"category": ["battles"]}),
+        "two categories and a claim status": Filters.of(
+            {"category": ["battles", "riots"], "claim_status": ["confirmed"]}),
+        "a text search (title)": Filters.of(text="site 12"),
+        "a country (places)": Filters.of({"country": [""]}),
+    }  # fmt: skip
+    for label, filters in changes.items():
+        took = timed(at, lambda v, f=filters: S.filter_by(v, f))
+        row(f"filter change: {label}", took)
+        timed(at, lambda v: S.filter_by(v, Filters()))
+    print(f"{'  budget: 300 ms per filter change':<48}")
+
+    # A zoom step on the dense map: the browser reports the view, the server draws its cells.
+    print()
+    for label, box in (("a zoom into a region", (25.0, 44.0, 40.0, 52.0, 5.0)),
+                       ("a zoom into a city", (31.5, 47.5, 32.5, 48.5, 9.0))):  # fmt: skip
+        view = S.MapView(*box)
+        took = timed(at, lambda v, m=view: S.zoom(v, m))
+        figures, total = sent_bytes(at)
+        row(f"rerun, {label}", took)
+        row("  figures sent", figures, None, unit="B")
+        timed(at, S.fit)
 
     del flat
     sessions = [at] + [app_test(csv.parent, ROOT / "streamlit_app.py") for _ in range(4)]
@@ -213,6 +242,14 @@ def seed_compare() -> None:
     subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
     times = {}
     for label, tree in (("now", ROOT), ("before", before)):
+        move = (
+            "    from timeline.app import state as S; import pandas as pd\n"
+            "    v = at.session_state['view']\n"
+            "    at.session_state['view'] = S.move(v, pd.Timestamp(lo).tz_localize('UTC')"
+            " + pd.Timedelta(hours=i), v.window[1])\n"
+            if label == "now"
+            else "    at.session_state['window'] = (lo + timedelta(hours=i), hi)\n"
+        )
         code = (
             "import sys, time, statistics; sys.path.insert(0, {!r})\n"
             "from streamlit.testing.v1 import AppTest\n"
@@ -222,8 +259,8 @@ def seed_compare() -> None:
             "from datetime import timedelta\n"
             "t = []\n"
             "for i in range(1, 16):  # a new window each time, as a reader's move is\n"
-            "    at.session_state['window'] = (lo + timedelta(hours=i), hi)\n"
-            "    t0 = time.perf_counter(); at.run(); t.append(time.perf_counter() - t0)\n"
+            + move
+            + "    t0 = time.perf_counter(); at.run(); t.append(time.perf_counter() - t0)\n"
             "assert not at.exception, at.exception\n"
             "print(statistics.median(t))\n"
         ).format(str(tree), str(tree / "seeds"), str(tree / "streamlit_app.py"))
@@ -232,6 +269,7 @@ def seed_compare() -> None:
         if out.returncode != 0:
             raise SystemExit(f"the seed app ({label}) failed:\n{out.stderr[-2000:]}")
         times[label] = float(out.stdout.strip().splitlines()[-1])
+
     shutil.rmtree(before, ignore_errors=True)
     print(f"\n{'':<48} {'now':>12} {'before':>12} {'ratio':>8}")
     row("seed story (16 events): a rerun", times["now"], times["before"])

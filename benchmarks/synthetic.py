@@ -257,9 +257,7 @@ UCDP_COLUMNS = (
 def ucdp_csv(n: int, seed: int = 11) -> str:
     """A UCDP GED CSV of n rows with its 49 columns, dates in the styles seen in the wild."""
     rng = np.random.default_rng(seed)
-    start = pd.Timestamp("1989-01-01") + pd.to_timedelta(
-        np.sort(rng.integers(0, 34 * 365, n)), "D"
-    )
+    start = pd.Timestamp("1989-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 34 * 365, n)), "D")
     start = pd.Series(start)
     length = rng.choice([0, 0, 0, 1, 3, 6], n)
     end = start + pd.to_timedelta(length, "D")

@@ -330,18 +330,19 @@ class MemoryBackend:
         width = bin_width(ask.lo, ask.hi, max_bins=max_bins)
         seconds = int(width.total_seconds())
         origin = floor_epoch(ask.lo, seconds)
-        last = bin_count(ask.lo, ask.hi, width) - 1
-        index = np.clip((self.start_s[ordinals] - origin) // seconds, 0, last)
+        n_bins = bin_count(ask.lo, ask.hi, width)
+        index = np.clip((self.start_s[ordinals] - origin) // seconds, 0, n_bins - 1)
         n_cat = max(len(self.category_values), 1)
-        key = index * n_cat + self.category_codes[ordinals]
-        found, counts = np.unique(key, return_counts=True)
+        # Counted by bincount over (bin, category): linear, where a sort took 60 ms a million.
+        counts = np.bincount(index * n_cat + self.category_codes[ordinals],
+                             minlength=n_bins * n_cat)  # fmt: skip
+        found = np.flatnonzero(counts)
+        categories = self.category_values.take(found % n_cat) if len(found) else []
         raw = pd.DataFrame(
             {
                 "bin": found // n_cat,
-                "category": pd.Series(self.category_values.take(found % n_cat), dtype="str")
-                if len(found)
-                else pd.Series(dtype="str"),
-                "count": counts.astype("int64"),
+                "category": pd.Series(categories, dtype="str"),
+                "count": counts[found].astype("int64"),
             }
         )
         return bins_frame(raw, ask, max_bins)
@@ -360,20 +361,34 @@ class MemoryBackend:
         cy = np.floor(self.p_lat[at] / cell_deg).astype("int64")
         cx = np.floor(self.p_lon[at] / cell_deg).astype("int64")
         events = self.p_event[at]
+        n_cat = max(len(self.category_values), 1)
+        # One integer per (cell, category), factorised by hash and counted by bincount: a
+        # groupby on three columns took 100 ms a million.
+        if len(at):
+            y0, x0 = cy.min(), cx.min()
+            span = int(cx.max() - x0 + 1)
+            key = ((cy - y0) * span + (cx - x0)) * n_cat + self.category_codes[events]
+            codes, keys = pd.factorize(key)
+        else:
+            y0 = x0 = span = 0
+            codes, keys = np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+        count = np.bincount(codes, minlength=len(keys))
+        place = np.bincount(codes, weights=self.p_place_coarse[at], minlength=len(keys))
+        time_ = np.bincount(codes, weights=self.time_coarse[events], minlength=len(keys))
+        cell, category = np.divmod(keys, n_cat)
+        y, x = np.divmod(cell, max(span, 1))
         raw = pd.DataFrame(
             {
-                "cell_y": cy,
-                "cell_x": cx,
-                "category": self.category_codes[events],
-                "count": 1,
-                "place_coarse": self.p_place_coarse[at],
-                "time_coarse": self.time_coarse[events],
+                "cell_y": y + y0,
+                "cell_x": x + x0,
+                "category": pd.Series(
+                    self.category_values.take(category) if len(keys) else [], dtype="str"
+                ),
+                "count": count.astype("int64"),
+                "place_coarse": place.astype("int64"),
+                "time_coarse": time_.astype("int64"),
             }
         )
-        raw = raw.groupby(["cell_y", "cell_x", "category"], as_index=False, sort=False).sum()
-        raw["category"] = pd.Series(
-            self.category_values.take(raw["category"].to_numpy()), dtype="str"
-        ) if len(raw) else pd.Series(dtype="str")  # fmt: skip
         return cells_frame(raw, cell_deg)
 
     def cell_rows(self, ask: Ask, *, cell_deg, cell, limit=20, offset=0) -> pd.DataFrame:
