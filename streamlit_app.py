@@ -432,7 +432,9 @@ def filter_panel(view: S.View) -> None:
     status, the built-in facets and the story's own (counted in the whole table)."""
     active = len(view.filters.facets) + len(view.filters.ranges) + bool(view.filters.text)
     label = f"Filters · {active} active" if active else "Filters"
-    panel = st.expander(label, key="panel-filters", on_change="rerun", icon=":material/filter_list:")
+    panel = st.expander(
+        label, key="panel-filters", on_change="rerun", icon=":material/filter_list:"
+    )
     with panel:
         if not panel.open:  # its counts cost queries: asked only while the panel is open
             return
