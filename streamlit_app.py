@@ -427,16 +427,25 @@ if engine.total == 0:
 # --- the view: filters, map and card, the timeline and its controls, the table --------------------
 
 
+def panel(label: str, key: str, icon: str):
+    """An expander that stays open while its label changes (a count in it): Streamlit names an
+    expander by its label as well as its key, so its open state is kept here, by key."""
+    opened = f"{key}-open"
+
+    def keep() -> None:
+        ss[opened] = bool(ss[key])
+
+    return st.expander(label, expanded=ss.get(opened, False), key=key, on_change=keep, icon=icon)
+
+
 def filter_panel(view: S.View) -> None:
     """Every filter, linked to every view: the text, categories (counted in the window), claim
     status, the built-in facets and the story's own (counted in the whole table)."""
     active = len(view.filters.facets) + len(view.filters.ranges) + bool(view.filters.text)
     label = f"Filters · {active} active" if active else "Filters"
-    panel = st.expander(
-        label, key="panel-filters", on_change="rerun", icon=":material/filter_list:"
-    )
-    with panel:
-        if not panel.open:  # its counts cost queries: asked only while the panel is open
+    box = panel(label, "panel-filters", ":material/filter_list:")
+    with box:
+        if not box.open:  # its counts cost queries: asked only while the panel is open
             return
         ss.setdefault("search", view.filters.text)
         st.text_input(
@@ -852,9 +861,9 @@ def render_table(v: S.View, in_window: int, styles) -> None:
     """The window's events as a table: sorted by any field, a page at a time, a row opens its
     card; the whole filtered window downloads as our CSV."""
     label = f"Table of the window's {in_window:,} events"
-    panel = st.expander(label, key="panel-table", on_change="rerun", icon=":material/table_rows:")
-    with panel:
-        if not panel.open:  # a page of a sorted million costs a query: only while it is open
+    box = panel(label, "panel-table", ":material/table_rows:")
+    with box:
+        if not box.open:  # a page of a sorted million costs a query: only while it is open
             return
         sorts = sort_options(story.facets)
         a, b, c = st.columns([2, 1, 2], vertical_alignment="bottom")

@@ -306,13 +306,15 @@ def test_detail_follows_the_zoom_of_a_dense_map(tmp_path, monkeypatch):
     window = at.session_state["view"].window
     # The reader zooms into the middle of a busy area (as the map's view component reports
     # it): the synthetic table's sites gather around 48 N 32 E.
-    box = {"west": 31.0, "south": 47.0, "east": 33.0, "north": 49.0, "zoom": 7.0}
+    box = {"west": 31.0, "south": 47.0, "east": 33.0, "north": 49.0, "zoom": 7.0,
+           "lat": 48.01, "lon": 32.0}  # fmt: skip
     at.session_state["view"] = S.zoom(at.session_state["view"], S.MapView.from_report(box))
     at.run()
     assert not at.exception
     assert "in the map's view" in count_line(at)
     spec = figure(at, "map")
-    assert spec["layout"]["map"]["zoom"] == 7.0  # the reader's view is kept
+    assert spec["layout"]["map"]["zoom"] == 7.0  # the reader's view is kept, at its own centre
+    assert spec["layout"]["map"]["center"] == {"lat": 48.01, "lon": 32.0}
     ids = map_event_ids(at)
     assert ids and not any(i.startswith("cell|") for i in ids)  # single events, in detail
     assert at.session_state["view"].window == window

@@ -101,9 +101,13 @@ def test_filters_and_the_table_and_the_map():
     s = S.sort_by(v, "title")
     assert (s.sort, s.descending, s.page) == ("title", False, 0)
     assert S.sort_by(s, "title").descending and not S.sort_by(s, "title", False).descending
-    reported = S.MapView.from_report({"west": 30, "south": 49, "east": 37, "north": 52, "zoom": 6})
+    box = {"west": 30, "south": 49, "east": 37, "north": 52, "zoom": 6, "lat": 50.6, "lon": 33.5}
+    reported = S.MapView.from_report(box)
     zoomed = S.zoom(S.select(v, None), reported)
     assert zoomed.map.bbox == (30, 49, 37, 52) and zoomed.window == v.window
+    # Redrawn at MapLibre's own centre (on Mercator not the box's middle), the map stays put.
+    assert zoomed.map.centre == {"lat": 50.6, "lon": 33.5}
+    assert S.MapView.from_report({**box, "lat": 53}) is None  # a centre outside its box
     assert S.fit(zoomed).map is None and S.fit(zoomed).fits == 1
     assert S.MapView.from_report({"west": "x"}) is None
     assert S.MapView.from_report({"west": 1, "south": 9, "east": 2, "north": 1, "zoom": 3}) is None

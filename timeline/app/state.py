@@ -27,13 +27,19 @@ TICK_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class MapView:
-    """What the reader's map shows, as the browser reported it: its box and zoom."""
+    """What the reader's map shows, as the browser reported it: its box, zoom and centre.
+
+    The centre is MapLibre's own, not the middle of the box: on a Mercator map the two differ
+    (by degrees at a continent's scale), and a map redrawn at the box's middle would move, be
+    reported again, and drift from rerun to rerun."""
 
     west: float
     south: float
     east: float
     north: float
     zoom: float
+    lat: float
+    lon: float
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -41,21 +47,33 @@ class MapView:
 
     @property
     def centre(self) -> dict[str, float]:
-        return {"lat": (self.south + self.north) / 2, "lon": (self.west + self.east) / 2}
+        return {"lat": self.lat, "lon": self.lon}
 
     @classmethod
     def from_report(cls, report: object) -> MapView | None:
-        """A browser's report ({west, south, east, north, zoom}), or None if it is not one."""
+        """A browser's report ({west, south, east, north, zoom, lat, lon}), or None if it is
+        not one."""
         if not isinstance(report, dict):
             return None
+        keys = ("west", "south", "east", "north", "zoom", "lat", "lon")
         try:
-            values = [float(report[k]) for k in ("west", "south", "east", "north", "zoom")]
+            values = [float(report[k]) for k in keys]
         except (KeyError, TypeError, ValueError):
             return None
         if any(v != v for v in values) or not -90 <= values[1] <= values[3] <= 90:
             return None
-        west, south, east, north, zoom = values
-        return cls(max(west, -540.0), south, min(east, 540.0), north, min(max(zoom, 0.0), 24.0))
+        west, south, east, north, zoom, lat, lon = values
+        if not (south <= lat <= north and west <= lon <= east):
+            return None
+        return cls(
+            max(west, -540.0),
+            south,
+            min(east, 540.0),
+            north,
+            min(max(zoom, 0.0), 24.0),
+            lat,
+            lon,
+        )
 
 
 @dataclass(frozen=True)

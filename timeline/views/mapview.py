@@ -4,7 +4,8 @@ A dense map (too many markers to send) draws what the server counts for the read
 the server must know the view; Streamlit's plotly chart never says. This script, mounted as a
 custom component (`st.components.v2`, in the page itself, no iframe), finds the map's MapLibre
 instance and, when the reader stops moving it (debounced), sends its box and zoom as the
-component's state: the app reruns with the view and draws the cells (or, zoomed in far
+component's state (with MapLibre's own centre, which the server redraws the map at, so
+the redrawn map does not move): the app reruns with the view and draws the cells (or, zoomed in far
 enough, the points) of that view. It sends nothing when the map needs no server (`report`
 false: its every event is in the browser already) and never the same view twice.
 
@@ -26,9 +27,10 @@ export default function (component) {
   const send = (map) => {
     if (!s.report) return;
     const b = map.getBounds();
+    const c = map.getCenter();
     const view = {
       west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth(),
-      zoom: map.getZoom(),
+      zoom: map.getZoom(), lat: c.lat, lon: c.lng,
     };
     const text = [view.west, view.south, view.east, view.north]
       .map((x) => x.toFixed(3)).join(",") + "," + view.zoom.toFixed(2);
