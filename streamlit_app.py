@@ -719,6 +719,7 @@ def view() -> None:
             linked=linked_to(selected),
             story=story_ids(),
             online=BASEMAPS[basemap].online,
+            keep_view=reported is not None,
         )
         st.html(overlay_html(spec), unsafe_allow_javascript=True)
         fit, credit = st.columns([1, 3], vertical_alignment="center")

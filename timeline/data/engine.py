@@ -44,11 +44,6 @@ from timeline.ingest.files import STORY_FILE, resolve_table
 from timeline.model.schema import PLACES
 from timeline.model.tables import EventTable
 
-#: Past this many events in the window, the views aggregate: cells on the map, a histogram on
-#: the timeline. Below it each event is drawn as before (markers, whiskers, arcs, circles).
-#: Measured at a million events: the detailed figures cost about 1 ms and 1.4 KB per event
-#: (a place's circle, a whisker, a hover), so 500 keeps a rerun near the 1 MB budget.
-DETAIL_LIMIT = 500
 #: Tables up to this many events are answered in memory (`timeline.data.memory`); larger ones
 #: by DuckDB over the Parquet files. Measured (benchmarks/bench_store.py): a million events take
 #: about 300 MB held and answer every view's question in milliseconds, so only tables past ten

@@ -48,11 +48,15 @@ def overlay_spec(
     linked: tuple[str, ...] = (),
     story: tuple[str, ...] = (),
     online: bool = False,
+    keep_view: bool = False,
 ) -> dict:
     """The overlay's data: bounds to fit, rings, story stops and place labels.
 
     `placed`: the places in view (with `event_id`, `name`, `lat`, `lon`, `order`).
     `linked`: the events linked to the selected one, whose links the timeline darkens.
+    `keep_view`: the figure is drawn for the view the reader chose (a dense map redrawn for
+    its reported view): never fit it. Fitting it to what is in that view would zoom in, be
+    reported, fit again, and shrink the view from rerun to rerun.
     """
     bounds = None
     if not placed.empty:
@@ -75,6 +79,7 @@ def overlay_spec(
     ]
     return {
         "fitKey": fit_key,
+        "keepView": keep_view,
         "bounds": bounds,
         "ring": ring,
         "stops": stops,
@@ -234,7 +239,11 @@ _SCRIPT = r"""
       });
     }
     m.__tm.spec = spec;
-    if (spec.fitKey !== m.__tm.fitKey) {
+    if (spec.fitKey !== m.__tm.fitKey && spec.keepView) {
+      // The reader's own view, drawn again: no fit (nor a late one, nor one on resize).
+      m.__tm.fitKey = spec.fitKey;
+      m.__tm.userMoved = true;
+    } else if (spec.fitKey !== m.__tm.fitKey) {
       m.__tm.fitKey = spec.fitKey;
       m.__tm.userMoved = false;
       fit(m);
