@@ -80,6 +80,32 @@ def xlsx() -> bytes:
     return workbook()
 
 
+def test_the_example_workbooks_sites_headed_location_lat_long_place_its_events():
+    """datasheet-server's example workbook heads its Sites sheet `Location`, `Lat`, `Long`;
+    events that name a site and carry no coordinates are placed from it."""
+    book = openpyxl.Workbook()
+    ev = book.active
+    ev.title = "Events"
+    ev.append(["id", "description", "date", "time", "location", "latitude", "longitude"])
+    ev.append(["e1", "Tear gas at the gate", "08/30/2014", "13:00", "Main gate", None, None])
+    ev.append(["e2", "A march", "08/31/2014", None, "Town Hall", "", ""])
+    ev.append(["e3", "Nowhere known", "08/31/2014", None, "Unlisted", None, None])
+    sites = book.create_sheet("Sites")
+    sites.append(["id", "Location", "Lat", "Long", "Description"])
+    sites.append(["1", "Main gate", "19.3258", "-99.1870", ""])
+    sites.append(["2", "Town Hall", "19,3300", "-99,1900", "decimal commas"])
+    sites.append(["3", "Broken", "north", "-99.1", ""])
+    out = io.BytesIO()
+    book.save(out)
+    intake = timemap.read(out.getvalue(), file="example.xlsx", options=OPTIONS)
+    places = intake.places.set_index("event_id")
+    assert places.loc["e1", ["name", "lat", "lon"]].tolist() == ["Main gate", 19.3258, -99.187]
+    assert places.loc["e2", ["lat", "lon"]].tolist() == [19.33, -99.19]
+    assert "Sites sheet" in places.loc["e1", "precision_source"]
+    bad = intake.problems[intake.problems["problem"].str.contains("Broken")]
+    assert bad["column"].tolist() == ["lat"] and bad["row"].tolist() == [4]
+
+
 # --- _sheets ---------------------------------------------------------------------------------
 
 

@@ -293,27 +293,45 @@ def sources_table(cells: pd.DataFrame | None) -> dict[str, dict]:
     return {r["id"]: r for _, r in deep_rows(cells) if _text(r.get("id"))}
 
 
+#: What a Sites sheet calls a site's name and its coordinates. The datasheet-server example
+#: workbook heads them `Location`, `Lat`, `Long`; other sheets `site`, `latitude`, `longitude`.
+SITE_NAMES = ("site", "location", "name", "title")
+SITE_LATS = ("latitude", "lat")
+SITE_LONS = ("longitude", "long", "lon", "lng")
+
+
+def _first(rec: dict, keys: tuple[str, ...]) -> tuple[str, str]:
+    """The first of `keys` the record fills (and its text); else the first it has, or the
+    first of `keys`, with ''."""
+    for key in keys:
+        if _text(rec.get(key)):
+            return key, _text(rec.get(key))
+    return next((k for k in keys if k in rec), keys[0]), ""
+
+
 def sites_table(cells: pd.DataFrame | None, c: Collector, sheet: str) -> dict[str, dict]:
     """Sites by name and by id (lower case): TimeMap's own gazetteer of the story."""
     out: dict[str, dict] = {}
     if cells is None:
         return out
     for row, rec in deep_rows(cells):
-        name = _text(rec.get("site")) or _text(rec.get("id"))
-        lat = _coordinate(_text(rec.get("latitude")), 90)
-        lon = _coordinate(_text(rec.get("longitude")), 180)
+        site = _first(rec, SITE_NAMES)[1]
+        name = site or _text(rec.get("id"))
+        lat_column, lat_text = _first(rec, SITE_LATS)
+        lon_column, lon_text = _first(rec, SITE_LONS)
+        lat, lon = _coordinate(lat_text, 90), _coordinate(lon_text, 180)
         if lat is None or lon is None:
             c.problem(
                 row,
-                "latitude",
-                f"{rec.get('latitude', '')}, {rec.get('longitude', '')}",
-                f"(sheet {sheet}) site {name!r} has no usable latitude/longitude; not used "
-                "as a gazetteer entry",
+                lat_column if lat is None else lon_column,
+                f"{lat_text}, {lon_text}",
+                f"(sheet {sheet}) site {name!r} has no usable {lat_column}/{lon_column}; not "
+                "used as a gazetteer entry",
                 kept=True,
             )
             continue
         entry = {"name": name, "lat": lat, "lon": lon}
-        for key in (_text(rec.get("site")), _text(rec.get("id"))):
+        for key in (site, _text(rec.get("id"))):
             if key:
                 out.setdefault(key.lower(), entry)
     return out
