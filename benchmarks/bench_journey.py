@@ -28,9 +28,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from synthetic import acled_csv, ucdp_csv  # noqa: E402
 
 BUDGETS = {"import": 20.0, "first open": 30.0, "later open": 2.0}
 PEAK_BUDGET_MB = 2048
@@ -41,24 +38,58 @@ OPEN = (
 )
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB and standard output of one process."""
+# Runs a step (`-m module args` or `-c code args`) and writes its own peak resident memory
+# (VmHWM: this process's, from its exec on) to the file named first. The rusage of a child
+# will not do: Linux carries the parent's high-water mark over fork and exec, so every step
+# would report at least the benchmark's own peak.
+MEASURED = """
+import runpy, sys
+out, kind, target, *rest = sys.argv[1:]
+sys.argv = [target, *rest]
+code = 0
+try:
+    if kind == "-m":
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        exec(compile(target, "<step>", "exec"), {"__name__": "__main__"})
+except SystemExit as stop:
+    code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+finally:
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(peak)
+sys.exit(code)
+"""
+
+
+def run(args: list[str], env: dict[str, str], work: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak resident MB and standard output of one step, in its own process.
+    `args`: the interpreter, then `-m module ...` or `-c code ...`."""
+    peak_file = work / "peak-kib"
     start = time.perf_counter()
-    process = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    process = subprocess.run(
+        [args[0], "-c", MEASURED, str(peak_file), *args[1:]],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        check=False,
     )
-    out = process.stdout.read().decode() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args[:4])} failed ({process.returncode})")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, int(peak_file.read_text()) / 1024, process.stdout.decode()
 
 
 def journey(n: int, fmt: str, work: Path) -> list[tuple[str, float, float]]:
     source = work / f"{fmt}-{n}.csv"
-    source.write_text((acled_csv if fmt == "acled" else ucdp_csv)(n), "utf-8")
+    if not source.exists():  # made by a process of its own: this one stays small
+        make = (
+            f"import sys; from synthetic import {fmt}_csv as make; "
+            f"open(sys.argv[1], 'w', encoding='utf-8').write(make({n}))"
+        )
+        subprocess.run([sys.executable, "-c", make, str(source)], cwd=HERE, check=True)
     folder = work / f"story-{n}"
     env = {**os.environ, "TIMELINE_MAP_CACHE_DIR": str(work / f"store-{n}")}
     py = sys.executable
@@ -72,7 +103,7 @@ def journey(n: int, fmt: str, work: Path) -> list[tuple[str, float, float]]:
     ]
     results = []
     for name, args in steps:
-        wall, peak, _ = run(args, env)
+        wall, peak, _ = run(args, env, work)
         results.append((name, wall, peak))
     return results
 

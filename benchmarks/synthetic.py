@@ -185,9 +185,15 @@ def acled_csv(n: int, seed: int = 7, *, old_dates: bool = True) -> str:
         dates = dates.where(style < 0.95, day.dt.strftime("%-d-%b-%y"))
     countries = [ACLED_COUNTRIES[i] for i in where]
     admin1 = [c[3][j % len(c[3])] for c, j in zip(countries, rng.integers(0, 5, n), strict=True)]
-    lat = np.array([c[4] for c in countries]) + rng.normal(0, 1.5, n)
-    lon = np.array([c[5] for c in countries]) + rng.normal(0, 2.0, n)
-    town = pd.Series(rng.integers(0, 4000, n)).map("Town {}".format)
+    # A location has one point, repeated on every row that names it, as in ACLED's exports
+    # (a million rows hold tens of thousands of locations, not a million points).
+    town_number = rng.integers(0, 4000, n)
+    town = pd.Series(town_number).map("Town {}".format)
+    spot = np.random.default_rng(seed + 1)
+    jitter_lat = spot.normal(0, 1.5, (len(ACLED_COUNTRIES), 4000))
+    jitter_lon = spot.normal(0, 2.0, (len(ACLED_COUNTRIES), 4000))
+    lat = np.array([c[4] for c in countries]) + jitter_lat[where, town_number]
+    lon = np.array([c[5] for c in countries]) + jitter_lon[where, town_number]
     a1 = rng.integers(0, len(ACLED_ACTORS), n)
     a2 = rng.integers(0, len(ACLED_ACTORS), n)
     s1 = rng.integers(0, len(ACLED_SOURCES), n)

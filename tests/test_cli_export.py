@@ -116,6 +116,9 @@ def test_export_csv_neutralises_formulas_but_not_numbers_and_reads_back_as_writt
         __import__("pandas").DataFrame({"lon": ["-77.03637;37.6"], "t": ["-x"]})
     )
     assert frame.to_dict("records") == [{"lon": "-77.03637;37.6", "t": "'-x"}]
+    # A chunk of a larger table keeps its own row labels.
+    chunk = __import__("pandas").DataFrame({"t": ["=1+1", "ok"]}, index=[20_000, 20_001])
+    assert neutralise_formulas(chunk)["t"].to_dict() == {20_000: "'=1+1", 20_001: "ok"}
 
 
 def test_export_csv_is_our_table_with_every_column():

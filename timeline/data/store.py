@@ -288,7 +288,10 @@ def _stored_fields(events: pd.DataFrame) -> pd.DataFrame:
             events["n_" + name[2:]] = numbers
             fields[column]["number"] = "n_" + name[2:]
     for column in LIST_COLUMNS:
-        items = events[column].str.replace(r"\s*;\s*", ";", regex=True).str.strip()
+        # pyarrow's own kernel: pandas sends this pattern through Python's re, cell by cell.
+        cells = pa.array(events[column].astype("str"), pa.large_string())
+        items = pc.utf8_trim_whitespace(pc.replace_substring_regex(cells, r"\s*;\s*", ";"))
+        items = items.to_pandas().set_axis(events.index).astype("str")
         events["l_" + column] = (";" + items + ";").where(items != "", "")
         fields[column] = {"text": column, "list": "l_" + column}
     events.attrs["fields"] = fields

@@ -34,22 +34,21 @@ def parse_with(cells: pd.Series, patterns: tuple[str, ...]) -> pd.DataFrame:
     """`when` (naive local datetime64[us], NaT where empty or unreadable), `offset` (minutes
     east of UTC where the text gave one, via %z), `bad` (a non-empty cell that fits no
     pattern) for each cell, trying the patterns in order."""
-    whens, offsets = {}, {}
-    for text in pd.unique(cells.to_numpy()):
-        if not text:
-            continue
-        found = _parse_one(text, patterns)
+    # Parsed once per distinct text (a million rows hold a few thousand dates), then spread
+    # back by each cell's code.
+    codes, texts = pd.factorize(cells.astype("str"))
+    whens = np.full(len(texts) + 1, np.datetime64("NaT"), dtype="datetime64[us]")
+    offsets = pd.array([None] * (len(texts) + 1), dtype="Int16")
+    for n, text in enumerate(texts):
+        found = _parse_one(text, patterns) if text else None
         if found is None:
             continue
         if found.tzinfo is not None:
-            offsets[text] = int(found.utcoffset().total_seconds() // 60)
+            offsets[n] = int(found.utcoffset().total_seconds() // 60)
             found = found.replace(tzinfo=None)
-        whens[text] = np.datetime64(found, "us")
-    when = pd.Series(
-        np.array([whens.get(t, np.datetime64("NaT")) for t in cells], dtype="datetime64[us]"),
-        index=cells.index,
-    )
-    offset = pd.Series(pd.array([offsets.get(t) for t in cells], dtype="Int16"), index=cells.index)
+        whens[n] = np.datetime64(found, "us")
+    when = pd.Series(whens[codes], index=cells.index)  # code -1 (none): the last, NaT
+    offset = pd.Series(offsets[codes], index=cells.index)
     return pd.DataFrame({"when": when, "offset": offset, "bad": (cells != "") & when.isna()})
 
 

@@ -12,6 +12,7 @@ and `tags` keep ACLED's "; " lists). Times are the place's local days: no zone i
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from timeline.ingest.readers import Format, ReadOptions
@@ -194,12 +195,12 @@ def _places(cells: pd.DataFrame, ids: pd.Series, report) -> pd.DataFrame:
     source = "ACLED geo_precision " + code.where(code != "", "(empty)")
     source = source.where(~unknown, source + " (not a known code; read as region)")
     iso = cells["iso"] if "iso" in cells else pd.Series("", index=cells.index)
-    country = [
-        alpha2_from_numeric(i) or alpha2(name)
-        for i, name in zip(
-            iso, cells["country"] if "country" in cells else [""] * len(cells), strict=True
-        )
-    ]
+    names = cells["country"] if "country" in cells else pd.Series("", index=cells.index)
+    # Once per distinct (iso, country): a million rows name a few dozen countries.
+    codes, pairs = pd.factorize(iso.astype("str") + "|" + names.astype("str"))
+    split = (p.partition("|") for p in pairs)
+    distinct = [alpha2_from_numeric(i) or alpha2(n) for i, _, n in split]
+    country = np.asarray(distinct + [""], dtype=object)[codes]
     frame = pd.DataFrame(
         {
             "row": cells.index,
