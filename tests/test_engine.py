@@ -68,7 +68,8 @@ def test_a_second_open_reads_the_store_not_the_table(root, memory, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the table was read again")
 
-    monkeypatch.setattr(E, "open_table", refuse)
+    # the engine imports the reader only when it must read a table: refuse it at its source
+    monkeypatch.setattr("timeline.ingest.files.open_table", refuse)
     again = E.open_engine(SEEDS, root=root)
     assert again.store.key == memory.store.key
 

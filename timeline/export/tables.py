@@ -35,8 +35,9 @@ from timeline.model.vocab import LIST_SEPARATOR, TIME_PRECISIONS
 #: Marks our own JSON and GeoJSON, so a reader knows every field means what it says here.
 GENERATOR = "timeline-map"
 VERSION = 1
-#: Events per chunk a writer makes and writes at once.
+#: Events per chunk a writer makes at once, and rows of it a CSV writer turns into text at once.
 CHUNK = 100_000
+CSV_ROWS = 5_000
 
 # Characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -264,14 +265,16 @@ def iter_csv(table: EventTable, *, story: Story | None = None) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CURATED.names)
     yield buffer.getvalue()
-    for cells in curated_cells(table):
-        buffer.seek(0)
-        buffer.truncate()
+    for chunk in curated_cells(table):
         # Column by column to Python strings (a row tuple at a time from Arrow columns is ten
-        # times slower).
-        columns = [cells[c].to_numpy(dtype=object) for c in cells.columns]
-        writer.writerows(zip(*columns, strict=True))
-        yield buffer.getvalue()
+        # times slower), a few thousand rows at a time (Python strings are heavy).
+        for start in range(0, len(chunk), CSV_ROWS):
+            cells = chunk.iloc[start : start + CSV_ROWS]
+            buffer.seek(0)
+            buffer.truncate()
+            columns = [cells[c].to_numpy(dtype=object) for c in cells.columns]
+            writer.writerows(zip(*columns, strict=True))
+            yield buffer.getvalue()
 
 
 # --- JSON and GeoJSON ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import pandas as pd
 
 from geodata import AmbiguousPlace, GeodataError, make_geocoder
 from geodata.timezones import zone_countries
+from timeline.memory import LARGE, give_back
 from timeline.model import problems as P
 from timeline.model.schema import EVENTS, LINKS, PLACES
 from timeline.model.tables import EventTable, Intake, conform, member
@@ -51,41 +52,55 @@ def finish(
 
     `progress(stage, done, total)` hears of the long steps (looking up place names).
     """
-    file = intake.file
-    found = [intake.problems]
+    file, found, sources_in = intake.file, [intake.problems], intake.sources
+    meta = {"format": intake.format, "rows_in": intake.rows_in, "story": intake.story}
     events = intake.events.reset_index(drop=True)
+    intake_places, intake_links = intake.places, intake.links
+    # Given a temporary (as `open_table` does), the intake is this function's alone: let it
+    # go, so each of its columns is freed once the table has its own.
+    del intake
     geocoder = geocoder if geocoder is not None else make_geocoder()
 
     events, dropped = _check_ids(events, file, found)
+    kept = member(intake_places["event_id"], events["id"])
     places = _place(
-        intake.places[member(intake.places["event_id"], events["id"])],
-        geocoder,
-        file,
-        found,
-        progress,
+        intake_places if kept.all() else intake_places[kept], geocoder, file, found, progress
     )
+    del intake_places
     events = _to_utc(events, places, tz, file, found)
     events = _check_bounds(events, file, found)
     events = _check_claims(events, file, found)
     sources, verified = _check_quotes(events, file, base_dir, found)
     events["quote_verified"] = verified
-    places = places[member(places["event_id"], events["id"])]
-    links = _links(intake.links, events, file, found)
+    kept = member(places["event_id"], events["id"])
+    if not kept.all():
+        places = places[kept]
+    links = _links(intake_links, events, file, found)
 
-    events = events.sort_values(["earliest", "row"], kind="stable").reset_index(drop=True)
+    if len(events) > LARGE:
+        give_back()  # what the steps above freed, before the sort takes every column anew
+    events = _sorted(events, ["earliest", "row"])
     return EventTable(
         events=conform(events, EVENTS),
-        places=conform(
-            places.sort_values(["event_id", "order"], kind="stable").reset_index(drop=True),
-            PLACES,
-        ),
+        places=conform(_sorted(places, ["event_id", "order"]), PLACES),
         links=conform(links, LINKS),
         problems=P.combine(found),
-        sources=sources | intake.sources,
-        format=intake.format,
-        rows_in=intake.rows_in,
-        story=intake.story,
+        sources=sources | sources_in,
+        **meta,
     )
+
+
+def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The frame sorted by `by` (stable), numbered from 0; not copied when in order already
+    (a sort takes every column anew: a gigabyte for a million ACLED rows). The frame given
+    is emptied when it is sorted."""
+    order = frame[by].reset_index(drop=True).sort_values(by, kind="stable").index.to_numpy()
+    if (order == np.arange(len(order))).all():
+        return frame.reset_index(drop=True)
+    # Column by column, each old column let go once taken (the frame is emptied): a frame's
+    # own take would hold two whole copies at once.
+    columns = {c: frame.pop(c).array.take(order) for c in list(frame.columns)}
+    return pd.DataFrame(columns)
 
 
 # --- ids -------------------------------------------------------------------------------------
@@ -145,7 +160,8 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
                 kept=False,
             )
         )
-    events = events[~(empty | repeated)]
+    if (empty | repeated).any():
+        events = events[~(empty | repeated)]
     # Ids that differ only by case, Unicode form or an invisible character: both load, but
     # a link or a URL naming one may mean the other.
     distinct = events["id"].drop_duplicates()
@@ -451,7 +467,7 @@ def _to_utc(
             )
         )
     offset = events["offset_min"].astype("Float64").fillna(0).astype("int64")
-    out = events.copy()
+    out = events.copy(deep=False)  # copy-on-write: the columns set here are new
     fail = pd.Series(False, index=events.index)
     for column in _BOUNDS:
         local = events[column].astype("datetime64[us]").to_numpy().view("int64")
@@ -481,8 +497,8 @@ def _to_utc(
                 kept=False,
             )
         )
-    out = out[~fail]
-    zone = zone[~fail]
+    if fail.any():  # (a mask that keeps every row would still copy every column)
+        out, zone = out[~fail], zone[~fail]
     start_offset = out["offset_min"].astype("Float64")
     local_start = events.loc[~fail, "start_lo"].astype("datetime64[us]")
     derived = (local_start - out["start_lo"].dt.tz_localize(None)).dt.total_seconds() / 60

@@ -21,8 +21,9 @@ from geodata import make_geocoder
 from geodata.gazetteer import Gazetteer
 from timeline.ingest.enrich import finish
 from timeline.ingest.readers import ReadOptions, formats, read
+from timeline.memory import LARGE, give_back
 from timeline.model import problems as P
-from timeline.model.tables import EventTable
+from timeline.model.tables import EventTable, Intake
 
 #: Files larger than this are refused with a message rather than read into memory blindly.
 MAX_TABLE_BYTES = 4_000_000_000
@@ -78,9 +79,6 @@ def open_table(
     file = str(path if why_not else table_path)
     if why_not:
         return EventTable.empty(P.file_problem(file, why_not))
-    data, why_not = _read_bytes(table_path)
-    if data is None:
-        return EventTable.empty(P.file_problem(file, why_not))
     options = options or ReadOptions()
     if options.base_dir is None:
         options = ReadOptions(
@@ -93,17 +91,36 @@ def open_table(
     if geocoder is None:
         own, found = story_places(table_path.parent)
         geocoder = story_geocoder(own, online=online)
-    if progress is not None:
-        progress("reading the file", 0, 1)
-    intake = read(data, file=file, fmt=fmt, options=options)
-    if progress is not None:
-        progress("placing, timing and checking the events", 0, 1)
     table = finish(
-        intake, geocoder=geocoder, tz=options.tz, base_dir=options.base_dir, progress=progress
+        # A temporary, so that `finish` owns the intake and frees each of its columns once it
+        # has made the table's (a million ACLED rows: a gigabyte it need not hold twice).
+        _intake(table_path, file, fmt, options, progress),
+        geocoder=geocoder,
+        tz=options.tz,
+        base_dir=options.base_dir,
+        progress=progress,
     )
+    if len(table.events) > LARGE:
+        give_back()
     if found:
         table = replace(table, problems=P.combine([table.problems, *found]))
     return table
+
+
+def _intake(table_path: Path, file: str, fmt, options: ReadOptions, progress) -> Intake:
+    """What the file's reader makes of it; its bytes are let go before anything else runs."""
+    data, why_not = _read_bytes(table_path)
+    if data is None:
+        return Intake.failed(file, fmt or "", P.file_problem(file, why_not))
+    if progress is not None:
+        progress("reading the file", 0, 1)
+    intake = read(data, file=file, fmt=fmt, options=options)
+    del data  # (half a gigabyte for a million ACLED rows)
+    if len(intake.events) > LARGE:
+        give_back()
+    if progress is not None:
+        progress("placing, timing and checking the events", 0, 1)
+    return intake
 
 
 def story_places(folder: Path) -> tuple[tuple[Gazetteer, ...], list[pd.DataFrame]]:

@@ -92,7 +92,7 @@ def detect(data: bytes, name: str, *, mapping: bool = False) -> tuple[str | None
 def read(data: bytes, *, file: str, fmt: str | None = None, options: ReadOptions) -> Intake:
     """Read one file's bytes with the given format, or the one its content fits."""
     known = formats()
-    if not data.strip():
+    if not data or data.isspace():  # (not strip(): a copy of the whole file)
         return Intake.failed(file, fmt or "unknown", P.file_problem(file, "the file is empty"))
     if fmt is None and options.mapping:
         fmt = "mapped"

@@ -7,6 +7,7 @@ data: a file that cannot be read at all comes back as None with its problems.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -28,24 +29,25 @@ def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]
     wrong code page would be a wrong fact on every card.
     """
     if isinstance(data, bytes):
+        # Excel writes a byte-order mark; it would glue itself to the first column's name. Cut
+        # off through a view: a slice of the bytes, or of the text, would copy the whole file.
+        skip = 3 if data.startswith(BOM.encode("utf-8")) else 0
         try:
-            text = data.decode("utf-8")
+            text = codecs.decode(memoryview(data)[skip:], "utf-8")
         except UnicodeDecodeError as exc:
-            row = data.count(b"\n", 0, exc.start) + 1
+            row = data.count(b"\n", 0, exc.start + skip) + 1
             return None, [
                 P.file_problem(
                     file,
-                    f"is not UTF-8 (byte 0x{data[exc.start]:02x} at row {row}); nothing was "
+                    f"is not UTF-8 (byte 0x{data[exc.start + skip]:02x} at row {row}); nothing was "
                     "loaded. Save it as UTF-8 (in a spreadsheet: CSV UTF-8)",
                 )
             ]
     else:
-        text = data
-    # Excel writes a byte-order mark; it would glue itself to the first column's name.
-    text = text.removeprefix(BOM)
+        text = data.removeprefix(BOM)
     if text.count("\x00") * 20 > len(text):
         return None, [P.file_problem(file, "is a binary file (NUL bytes), not a text table")]
-    if not text.strip():
+    if not text or text.isspace():  # (not strip(): a copy of the whole text)
         return None, [P.file_problem(file, "the file is empty")]
     return text, []
 
@@ -59,7 +61,7 @@ def read_cells(
     row with more cells than the header is skipped and reported; one with fewer is padded.
     Duplicate or empty header names are reported, the later copy renamed so nothing is lost.
     """
-    if "\r" in text.replace("\r\n", ""):
+    if text.count("\r") != text.count("\r\n"):  # (counted: a replace would copy the text)
         # A lone carriage return: the C parser splits a quoted cell there, the csv module
         # (and every spreadsheet) reads it as part of the cell.
         return _read_cells_csv_module(text, file, delimiter=delimiter, header=header)
@@ -109,6 +111,30 @@ def read_cells(
 ARROW_FROM = 1_000_000
 #: Bytes per block pyarrow parses at once; a quoted cell may not straddle more than two.
 ARROW_BLOCK = 1 << 24
+#: Characters of the text its header is looked for in.
+HEADER_CHARS = 1 << 20
+
+
+class _Encoded(io.RawIOBase):
+    """The text's UTF-8 bytes as a stream, encoded a piece at a time: a whole encoded copy of
+    a half-gigabyte file would sit beside the text for the whole read."""
+
+    PIECE = 1 << 22  # characters
+
+    def __init__(self, text: str) -> None:
+        self._text, self._at, self._pending = text, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending and self._at < len(self._text):
+            self._pending = self._text[self._at : self._at + self.PIECE].encode("utf-8")
+            self._at += self.PIECE
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
 
 
 def _read_cells_arrow(text: str, *, delimiter: str) -> pd.DataFrame | None:
@@ -118,8 +144,11 @@ def _read_cells_arrow(text: str, *, delimiter: str) -> pd.DataFrame | None:
     import pyarrow as pa
     from pyarrow import csv as pa_csv
 
+    # The header from the head of the text (a StringIO of the whole would copy it; a header
+    # cut short here gives a ragged table, which the C parser's way then reads).
+    head = text[:HEADER_CHARS]
     try:
-        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        first = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
     except csv.Error:
         return None
     if not first:
@@ -133,7 +162,7 @@ def _read_cells_arrow(text: str, *, delimiter: str) -> pd.DataFrame | None:
     names = [f"f{i}" for i in range(len(first))]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            _Encoded(text),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=ARROW_BLOCK),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
