@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from geodata.untrusted import loads_json
+
 PREFIX = "extra."
 
 
@@ -76,8 +78,8 @@ def from_json_cells(cells: pd.Series) -> tuple[pd.DataFrame, pd.Index]:
             records.append(None)
             continue
         try:
-            value = json.loads(cell)
-        except (ValueError, RecursionError):
+            value = loads_json(cell)
+        except ValueError:  # not JSON, or nested past the bound
             value = None
         if not isinstance(value, dict):
             bad.append(row)
