@@ -180,6 +180,11 @@ class Gazetteer:
             raise AmbiguousPlace(name, ranked)
         return with_timezone(matches[0])
 
+    def might_know(self, key: str, name: str) -> bool:
+        """False when no lookup of `name` (normalised: `key`) can find anything here, asked
+        before `geocode` to pass over names that no gazetteer holds without the cost of one."""
+        return key in self._by_name
+
     def __iter__(self) -> Iterator[Place]:
         return (entry.place for entry in self.entries)
 

@@ -228,16 +228,17 @@ def _check_given(given: pd.DataFrame, geocoder, file: str, found: list) -> pd.Se
     lat, lon = given["lat"], given["lon"]
     named = given[["name", "country", "region"]].drop_duplicates()
     refs = {}
-    for name, country, region in named.itertuples(index=False):
+    for name, country, region in _worth_asking(named, geocoder).itertuples(index=False):
         try:
             place = _geocode(geocoder, name, country or None, region or None)
         except GeodataError:
             place = None
         refs[(name, country, region)] = (place.lat, place.lon) if place else (np.nan, np.nan)
     # Joined back by a merge, not a dict lookup per row: a million rows hold ten thousand names.
+    none = (np.nan, np.nan)
     named = named.assign(
-        ref_lat=np.array([refs[k][0] for k in refs], dtype="float64"),
-        ref_lon=np.array([refs[k][1] for k in refs], dtype="float64"),
+        ref_lat=np.array([refs.get(k, none)[0] for k in named.itertuples(index=False)], "float64"),
+        ref_lon=np.array([refs.get(k, none)[1] for k in named.itertuples(index=False)], "float64"),
     )
     joined = given[["name", "country", "region"]].merge(
         named, on=["name", "country", "region"], how="left"
@@ -297,6 +298,7 @@ def _look_up(
     keys = places[columns].drop_duplicates()
     answers, reasons = [], {}
     online = bool(getattr(geocoder, "online", False))
+    keys = _worth_asking(keys, geocoder)
     total = len(keys)
     for done, (name, country, region) in enumerate(keys.itertuples(index=False)):
         if progress is not None and done % PROGRESS_EVERY == 0:
@@ -311,12 +313,6 @@ def _look_up(
             reasons[key] = f"could not be looked up ({exc})"
             continue
         if place is None:
-            where = f" in {country}" if country else ""
-            reasons[key] = f"was not found{where} " + (
-                "in the gazetteers or online"
-                if online
-                else "in the gazetteers (online lookup is off)"
-            )
             continue
         answers.append(
             {
@@ -355,6 +351,7 @@ def _look_up(
         table, on=columns, how="left"
     )
     miss = merged[merged["lat"].isna()]
+    why = _why_not_found(miss, reasons, online)
     if len(miss):
         found.append(
             P.cell_problems(
@@ -362,19 +359,14 @@ def _look_up(
                 miss["row"],
                 "places",
                 miss["name"],
-                [
-                    reasons.get(k, "was not found") + "; the event stays on the timeline only"
-                    for k in zip(miss["name"], miss["country"], miss["region"], strict=True)
-                ],
+                why + "; the event stays on the timeline only",
                 kept=True,
             )
         )
     hit = merged[merged["lat"].notna()]
     noted = hit[hit["note"] != ""]
     lost = merged[merged["lat"].isna()].assign(
-        source="", credit="", timezone="",
-        note=[reasons.get(k, "was not found") for k in
-              zip(miss["name"], miss["country"], miss["region"], strict=True)],
+        source="", credit="", timezone="", note=why,
         geo_precision=merged.loc[merged["lat"].isna(), "precision"],
     ).drop(columns=["found_country", "found_region", "gazetteer_precision"])  # fmt: skip
     if len(noted):
@@ -387,6 +379,38 @@ def _look_up(
         geo_precision=hit["precision"].where(hit["precision"] != "", hit["gazetteer_precision"]),
     ).drop(columns=["found_country", "found_region", "gazetteer_precision"])
     return pd.concat([hit, lost]).sort_index()
+
+
+def _why_not_found(miss: pd.DataFrame, reasons: dict, online: bool) -> pd.Series:
+    """Why each place of `miss` has no point: the geocoder's reason where it gave one, else
+    "not found" (asked, or passed over by the screen: the same words), column-wise."""
+    where = "in the gazetteers or online" if online else "in the gazetteers (online lookup is off)"
+    country = miss["country"].astype("str")
+    why = pd.Series(
+        np.where(
+            country != "", "was not found in " + country + " " + where, "was not found " + where
+        ),
+        index=miss.index,
+        dtype=object,
+    )
+    if reasons and len(miss):
+        given = pd.DataFrame(list(reasons), columns=["name", "country", "region"])
+        given["reason"] = list(reasons.values())
+        said = miss[["name", "country", "region"]].merge(given, how="left")["reason"].to_numpy()
+        why = why.where(pd.isna(said), said)
+    return why.astype("str")
+
+
+def _worth_asking(keys: pd.DataFrame, geocoder) -> pd.DataFrame:
+    """The (name, ...) rows some geocoder of the chain may hold: a name none can hold is passed
+    over at the cost of one normalised key (a million distinct unknown names take seconds,
+    where asking each gazetteer in turn took a minute and a half)."""
+    screen = getattr(geocoder, "might_know", None)
+    if screen is None or keys.empty:
+        return keys
+    names = keys["name"].drop_duplicates()
+    known = pd.Series([screen(n) for n in names], index=names.to_numpy(), dtype=bool)
+    return keys[keys["name"].map(known).to_numpy(dtype=bool)]
 
 
 def _geocode(geocoder, name, country, region):
