@@ -182,12 +182,26 @@ def default_code_version() -> str:
     new keys, at the price of one rebuild after an upgrade.
     """
     h = hashlib.blake2b(digest_size=16)
-    root = Path(__file__).resolve().parent.parent
-    for package in ("timeline", "geodata"):
-        for path in sorted((root / package).rglob("*")):
-            if path.suffix in (".py", ".csv", ".toml") and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in code_files():
+        h.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+#: The folder that holds the `timeline` and `geodata` packages (this file is
+#: timeline/data/store.py).
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def code_files() -> list[Path]:
+    """The files `default_code_version` hashes: the source of `timeline` and `geodata` and
+    their data tables. (Before, this looked one folder too low after the layers moved, found
+    nothing, and every version of the code shared its keys: stores were never rebuilt.)"""
+    return sorted(
+        path
+        for package in ("timeline", "geodata")
+        for path in (_ROOT / package).rglob("*")
+        if path.suffix in (".py", ".csv", ".toml") and "__pycache__" not in path.parts
+    )
 
 
 # --- checking --------------------------------------------------------------------------------
