@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geodata import AmbiguousPlace, GeodataError, make_geocoder
+from geodata.untrusted import is_hidden
 from timeline.model import problems as P
 from timeline.model.schema import EVENTS, LINKS, PLACES
 from timeline.model.tables import EventTable, Intake, conform, member
@@ -89,7 +90,6 @@ def finish(
 
 # --- ids -------------------------------------------------------------------------------------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 #: Cyrillic and Greek letters that look like Latin ones, folded to them for the comparison.
 _LOOK_ALIKE = str.maketrans(
     "аеорсхуіјѕԁһӏАВЕКМНОРСТХУІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
@@ -97,10 +97,15 @@ _LOOK_ALIKE = str.maketrans(
 )
 
 
+def _visible(text: str) -> str:
+    return "".join(c for c in text if not is_hidden(c))
+
+
 def _id_key(text: str) -> str:
-    """What a reader would take for the same id: case, Unicode form, invisibles and letters of
-    another script that look the same aside."""
-    folded = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    """What a reader would take for the same id: case, Unicode form, characters that show
+    nothing or reorder the text (zero-width, bidirectional controls, fillers: `is_hidden`) and
+    letters of another script that look the same aside."""
+    folded = _visible(unicodedata.normalize("NFKC", _visible(text)))
     return folded.translate(_LOOK_ALIKE).casefold().strip()
 
 
@@ -145,6 +150,7 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
             )
         )
     events = events[~(empty | repeated)]
+    _check_hidden(events, file, found)
     # Ids that differ only by case, Unicode form or an invisible character: both load, but
     # a link or a URL naming one may mean the other.
     distinct = events["id"].drop_duplicates()
@@ -171,6 +177,32 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
                 )
             )
     return events, []
+
+
+def _check_hidden(events: pd.DataFrame, file: str, found: list) -> None:
+    """An id holding a character that shows nothing or reorders the text loads, but looks like
+    another id in a link, a URL or on the card: say which character, by its code point."""
+    ids = events["id"]
+    maybe = ~ids.str.fullmatch(r"[ -~]*")  # only ids with a character past printable ASCII
+    if not maybe.any():
+        return
+    hidden = ids[maybe].map(lambda i: sorted({f"U+{ord(c):04X}" for c in i if is_hidden(c)}))
+    hidden = hidden[hidden.map(len) > 0]
+    if len(hidden):
+        found.append(
+            P.cell_problems(
+                file,
+                events.loc[hidden.index, "row"],
+                "id",
+                ids[hidden.index],
+                [
+                    f"holds a character that shows nothing or reorders the text "
+                    f"({', '.join(h)}): it looks like another id; give a plain one"
+                    for h in hidden
+                ],
+                kept=True,
+            )
+        )
 
 
 # --- places ----------------------------------------------------------------------------------

@@ -21,6 +21,37 @@ BOM = "\ufeff"
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
 
 
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The name "UTF-16" or "UTF-32" when the bytes are text in one of those (by its BOM,
+    or, without one, by a NUL beside every ASCII character), else None."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:4000]
+    if len(head) >= 8 and head.count(0) * 2 >= len(head) * 0.9:
+        if head[1::4].count(0) == len(head[1::4]) and head[2::4].count(0) == len(head[2::4]):
+            return "UTF-32"
+        if head[0::2].count(0) == len(head[0::2]) or head[1::2].count(0) == len(head[1::2]):
+            return "UTF-16"
+    return None
+
+
+def wide_text_problem(file: str, encoding: str) -> pd.DataFrame:
+    return P.file_problem(
+        file,
+        f"is {encoding} text; this tool reads UTF-8: save it as UTF-8 (in a spreadsheet: "
+        "CSV UTF-8) and open it again; nothing was loaded",
+    )
+
+
 def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]]:
     """UTF-8 text without a byte-order mark, or None and why (naming the row of a bad byte).
 
@@ -28,6 +59,8 @@ def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]
     wrong code page would be a wrong fact on every card.
     """
     if isinstance(data, bytes):
+        if (wide := wide_encoding(data)) is not None:
+            return None, [wide_text_problem(file, wide)]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
