@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from timeline.ingest.readers._cells import wide_encoding, wide_text_problem
+from timeline.ingest.readers._sheets import is_workbook, workbook_refusal
 from timeline.model import problems as P
 from timeline.model.tables import Intake
 
@@ -95,6 +96,9 @@ def read(data: bytes, *, file: str, fmt: str | None = None, options: ReadOptions
     known = formats()
     if not data.strip():
         return Intake.failed(file, fmt or "unknown", P.file_problem(file, "the file is empty"))
+    if is_workbook(data) and (refused := workbook_refusal(data)) is not None:
+        # A zip bomb is refused from the zip's directory, before any sniffer inflates a part.
+        return Intake.failed(file, fmt or "unknown", P.file_problem(file, refused))
     if not data.startswith((b"PK", b"PAR1")) and (wide := wide_encoding(data)) is not None:
         # Every text format would call it "not UTF-8" or "no format": say what it is.
         return Intake.failed(file, fmt or "unknown", wide_text_problem(file, wide))
