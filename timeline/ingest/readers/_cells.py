@@ -16,8 +16,13 @@ import numpy as np
 import pandas as pd
 
 from timeline.model import problems as P
+from timeline.model.limits import MAX_COLUMNS, MAX_TABLE_BYTES
 
 BOM = "\ufeff"
+# The csv module refuses a cell past 131,072 characters by default, and with it the whole
+# file; a cell is bounded by the file's own size limit instead. (Process-wide: the module
+# keeps one limit, and no reader of ours wants a smaller one.)
+csv.field_size_limit(max(csv.field_size_limit(), MAX_TABLE_BYTES))
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
 
 
@@ -91,11 +96,16 @@ def read_cells(
     Blank rows are dropped (after numbering, so the rows after them keep their numbers). A
     row with more cells than the header is skipped and reported; one with fewer is padded.
     Duplicate or empty header names are reported, the later copy renamed so nothing is lost.
+    Columns past `MAX_COLUMNS` are left out, with one problem: every column costs the checks
+    and the store milliseconds, whatever its rows.
     """
+    width = _header_width(text, delimiter)
+    wide = [too_many_columns(file, width)] if width > MAX_COLUMNS else []
     if "\r" in text.replace("\r\n", ""):
         # A lone carriage return: the C parser splits a quoted cell there, the csv module
         # (and every spreadsheet) reads it as part of the cell.
-        return _read_cells_csv_module(text, file, delimiter=delimiter, header=header)
+        cells, found = _read_cells_csv_module(text, file, delimiter=delimiter, header=header)
+        return cells, wide + found
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -109,6 +119,7 @@ def read_cells(
                 skip_blank_lines=False,
                 on_bad_lines="warn",
                 engine="c",
+                usecols=range(MAX_COLUMNS) if wide else None,
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
@@ -121,11 +132,30 @@ def read_cells(
         # Named here rather than by pandas, which would rename a repeated name silently.
         raw.columns = list(raw.iloc[0]) if len(raw) else []
         raw = raw.iloc[1:]
-    found = [
+    found = wide + [
         P.file_problem(file, f"has more cells than the header ({reason})", row=row)
         for row, reason in sorted(skipped.items())
     ]
     return tidy(raw, file, found)
+
+
+def _header_width(text: str, delimiter: str) -> int:
+    """Cells in the first record (the header), read alone."""
+    try:
+        return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []))
+    except csv.Error:
+        return 0
+
+
+def too_many_columns(file: str, width: int) -> pd.DataFrame:
+    problem = P.file_problem(
+        file,
+        f"has {width:,} columns; only the first {MAX_COLUMNS:,} are read, the other "
+        f"{width - MAX_COLUMNS:,} are left out (every row is still loaded)",
+        row=1,
+    )
+    problem["kept"] = True
+    return problem
 
 
 def _read_cells_csv_module(
@@ -137,6 +167,7 @@ def _read_cells_csv_module(
         return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
     if not records:
         return None, [P.file_problem(file, "the file is empty")]
+    records = [cells[:MAX_COLUMNS] if len(cells) > MAX_COLUMNS else cells for cells in records]
     names = records[0] if header else [str(i) for i in range(max(map(len, records)))]
     body = records[1:] if header else records
     first = P.FIRST_DATA_ROW if header else 1

@@ -70,7 +70,9 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
     raw = pd.DataFrame([c for _, c in cells], columns=list(COLUMNS), dtype="str")
     raw.index = pd.Index([n for n, _ in cells], dtype="int64")
     events, dropped = events_from_cells(raw, file, found)
-    events = events.join(extras.from_records(fields, raw.index))
+    fields, left_out = extras.from_records(fields, raw.index)
+    found += extras.left_out_problem(file, left_out)
+    events = events.join(fields)
     links = links_from_cells(raw, events["id"])
     frame = pd.DataFrame(
         places, columns=["row", "event_id", "order", *_PLACE_KEYS, "precision", "precision_source"]
