@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from timeline.data.contract import COARSE_PLACE, COARSE_TIME
 from timeline.errors import TimelineError
 from timeline.model.extras import is_extra
+from timeline.model.limits import MAX_TABLE_BYTES
 from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
 
 #: Bump when the stored layout or the meaning of a column changes: old folders are then
@@ -169,8 +170,11 @@ def store_key(
         h.update(len(name).to_bytes(8, "little") + name)
         h.update(path.stat().st_size.to_bytes(8, "little"))
         with path.open("rb") as fp:
-            while chunk := fp.read(1 << 20):
+            # No file is read past the table bound, whatever its size said (/proc's say 0).
+            left = MAX_TABLE_BYTES + 1
+            while left > 0 and (chunk := fp.read(min(1 << 20, left))):
                 h.update(chunk)
+                left -= len(chunk)
     return h.hexdigest()
 
 

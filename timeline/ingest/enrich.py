@@ -12,7 +12,6 @@ times are taken as UTC and the row says so.
 
 from __future__ import annotations
 
-import stat
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,8 @@ import pandas as pd
 from geodata import AmbiguousPlace, GeodataError, make_geocoder
 from geodata.untrusted import is_hidden
 from timeline.model import problems as P
+from timeline.model.boundary import inside, read_at_most, regular_file
+from timeline.model.limits import MAX_SOURCE_BYTES
 from timeline.model.schema import EVENTS, LINKS, PLACES
 from timeline.model.tables import EventTable, Intake, conform, member
 from timeline.model.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
@@ -32,8 +33,6 @@ from timeline.model.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
 PROGRESS_EVERY = 200
 Progress = Callable[[str, int, int], None]
 
-#: Source files larger than this are not read (a quote source is an article, not a dump).
-MAX_SOURCE_BYTES = 20_000_000
 _US = np.int64(1_000_000)
 _MIN_US = np.datetime64("0001-01-01T00:00:00", "us").astype("int64")
 _MAX_US = np.datetime64("9999-12-31T23:59:59.999999", "us").astype("int64")
@@ -691,23 +690,25 @@ def read_source(base: Path | None, name: str) -> tuple[str | None, str]:
         return None, "cannot be checked: the table was not read from a folder"
     if any(ord(c) < 32 for c in name):
         return None, "holds a control character; give a plain file name"
-    path = (base / name).resolve()
-    # A table must not make the app show an arbitrary file of the machine.
-    if not path.is_relative_to(base):
-        return None, "must be a file in the table's own folder"
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None, f"is missing: no file {name} beside the table; quotes are not verified"
-    except OSError as exc:
-        return None, f"cannot be read ({exc.__class__.__name__})"
-    # A named pipe or a device would block the load for ever.
-    if not stat.S_ISREG(info.st_mode):
-        return None, "is not a regular file"
+    # A table must not make the app show an arbitrary file of the machine (the folder is a
+    # boundary: `timeline.model.boundary`).
+    path, why = inside(base, name)
+    if path is None:
+        return None, f"must be a file in the table's own folder: it {why}"
+    info, why = regular_file(path)  # a named pipe or a device would block the load for ever
+    if info is None:
+        if why == "does not exist":
+            return None, f"is missing: no file {name} beside the table; quotes are not verified"
+        return None, why
+    too_large = f"is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; not read"
     if info.st_size > MAX_SOURCE_BYTES:
-        return None, f"is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; not read"
+        return None, too_large
     try:
-        return path.read_text("utf-8"), ""
+        data = read_at_most(path, MAX_SOURCE_BYTES)
+        if len(data) > MAX_SOURCE_BYTES:
+            return None, too_large
+        # Lines end in "\n" whatever the file wrote, as reading text in Python gives them.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), ""
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot be read as UTF-8 text ({exc.__class__.__name__})"
 
