@@ -11,12 +11,14 @@ import time
 import zipfile
 
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hostile import APP, cli, lines
 from streamlit.testing.v1 import AppTest
 
 from timeline.ingest.files import open_table, parse_events
-from timeline.ingest.readers import ReadOptions, _sheets
+from timeline.ingest.readers import ReadOptions, _sheets, ourparquet
 from timeline.model.limits import WORKBOOK_EXPANSION
 
 CT = (
@@ -145,3 +147,31 @@ def test_a_workbook_past_the_cell_budget_keeps_the_rows_before_it(monkeypatch, t
     cut = table.problems[table.problems["problem"].str.startswith("reading stopped at row 101")]
     assert len(cut) == 1, lines(table)
     assert "Save the sheet as CSV UTF-8" in cut.iloc[0]["problem"]
+
+
+# --- Parquet: compression and dictionaries ----------------------------------------------------
+
+
+@pytest.mark.parametrize("dictionary", [True, False], ids=["dictionary", "plain"])
+def test_a_parquet_table_that_would_decode_past_the_bound_is_refused(
+    tmp_path, monkeypatch, dictionary
+):
+    """A value repeated is stored once (dictionary) or compressed to nothing (zstd): 0.4 MB of
+    our Parquet decoded to 2.1 GB of text (51 s and 7.5 GB before). Measured before decoding."""
+    monkeypatch.setattr(ourparquet, "MAX_TABLE_BYTES", 10_000_000)
+    n = 20_000
+    table = pa.table(
+        {
+            "id": [f"e{i}" for i in range(n)],
+            "title": ["x" * 1000] * n,  # 20 MB of text once decoded
+            "start": ["2025-03-18T10:00+00:00"] * n,
+        }
+    )
+    path = tmp_path / "events.parquet"
+    pq.write_table(table, path, compression="zstd", use_dictionary=dictionary)
+    assert path.stat().st_size < 1_000_000
+    opened = open_table(path)
+    assert opened.events.empty
+    assert "of text from" in lines(opened)[0] and "Nothing was loaded" in lines(opened)[0]
+    monkeypatch.setattr(ourparquet, "MAX_TABLE_BYTES", 100_000_000)
+    assert len(open_table(path).events) == n  # within the bound: every row

@@ -41,6 +41,15 @@ MAX_GAZETTEER_BYTES = 100_000_000
 #: Files beside a table larger than this are no part of its store key (the gazetteer always is).
 SIDE_FILE_LIMIT = 10_000_000
 
+
+def size_text(n: int) -> str:
+    """A size in words for a message: "4.2 GB", "0.8 MB", "120 bytes"."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n} bytes"
+
+
 __all__ = [
     "JSON_DEPTH",
     "MAX_COLUMNS",
@@ -51,4 +60,5 @@ __all__ = [
     "WORKBOOK_EXPANSION",
     "WORKBOOK_MAX_BYTES",
     "WORKBOOK_MAX_CELLS",
+    "size_text",
 ]

@@ -31,6 +31,7 @@ from timeline.model.limits import (
     WORKBOOK_EXPANSION,
     WORKBOOK_MAX_BYTES,
     WORKBOOK_MAX_CELLS,
+    size_text,
 )
 
 #: The first bytes of every zip file, and so of every .xlsx workbook.
@@ -56,18 +57,11 @@ def workbook_refusal(data: bytes) -> str | None:
     if inflated <= bound:
         return None
     return (
-        f"is a workbook whose parts would inflate to {_size(inflated)} "
-        f"({inflated / max(len(data), 1):,.0f} times its {_size(len(data))}); at most "
-        f"{WORKBOOK_EXPANSION} times the file and {_size(WORKBOOK_MAX_BYTES)} in all are read. "
+        f"is a workbook whose parts would inflate to {size_text(inflated)} "
+        f"({inflated / max(len(data), 1):,.0f} times its {size_text(len(data))}); at most "
+        f"{WORKBOOK_EXPANSION} times the file and {size_text(WORKBOOK_MAX_BYTES)} in all are read. "
         "Nothing was loaded: save the sheet as CSV UTF-8 and open that"
     )
-
-
-def _size(n: int) -> str:
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= size:
-            return f"{n / size:,.1f} {unit}"
-    return f"{n} bytes"
 
 
 def sheet_names(data: bytes) -> list[str] | None:
