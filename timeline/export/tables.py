@@ -32,6 +32,9 @@ CHUNK = 20_000
 
 # Characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: A cell that starts like a formula, after any apostrophes: it gets one more, which every
+#: reader of ours takes off again (so a cell written "'=x" by hand also comes back as it was).
+_RISKY = r"'*[=+\-@\t\r\n]"
 # A number, or a list of numbers such as the lon cell "-77.03637;37.61781", is data, not a formula.
 _NUMBERS = r"-?\d+(?:\.\d+)?(?:;-?\d+(?:\.\d+)?)*"
 
@@ -132,15 +135,46 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that start like a formula with an apostrophe, so they stay text.
 
     Our reader takes the apostrophe off again before such a character, so a round trip
-    through a spreadsheet-safe file loses nothing.
+    through a spreadsheet-safe file loses nothing. A cell that already starts with apostrophes
+    before such a character gets one more, so it too comes back as written.
     """
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == "str" or out[column].dtype == object:
             text = out[column].astype("str")
-            risky = text.str.startswith(FORMULA_START) & ~text.str.fullmatch(_NUMBERS)
+            risky = text.str.match(_RISKY) & ~text.str.fullmatch(_NUMBERS)
             out[column] = text.where(~risky, "'" + text)
     return out
+
+
+class CsvWriter:
+    """`csv.writer` with "\n" line ends that also quotes a cell holding a carriage return.
+
+    The csv module quotes a cell holding a character of the line terminator: with "\n" a lone
+    "\r" was written bare, and every reader (ours, a spreadsheet) split the row there. A row
+    with a "\r" anywhere is written with every cell quoted; the others as before.
+    """
+
+    def __init__(self, fp) -> None:
+        self._plain = csv.writer(fp, lineterminator="\n")
+        self._quoted = csv.writer(fp, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row) -> None:
+        row = list(row)
+        has_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
+        (self._quoted if has_cr else self._plain).writerow(row)
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+    def write_frame(self, frame: pd.DataFrame) -> None:
+        """The frame's rows (not its header), quickly when no cell holds a "\r"."""
+        text = [frame[c] for c in frame.columns if frame[c].dtype in ("str", object)]
+        if not any(column.astype("str").str.contains("\r", regex=False).any() for column in text):
+            self._plain.writerows(frame.itertuples(index=False))
+        else:
+            self.writerows(frame.itertuples(index=False))
 
 
 def _place_cells(table: EventTable) -> pd.DataFrame:
@@ -200,13 +234,13 @@ def iter_csv(table: EventTable, *, story: Story | None = None) -> Iterator[str]:
     """Our curated CSV, a chunk at a time (see `curated_cells`). (`story`, taken by every
     writer of `FORMATS`, is not written: story.toml stays its own file.)"""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CURATED.names)
     yield buffer.getvalue()
     for cells in curated_cells(table):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(cells.itertuples(index=False))
+        writer.write_frame(cells)
         yield buffer.getvalue()
 
 

@@ -102,10 +102,11 @@ def _listed(names: list[str], shown: int = 10) -> str:
 
 def _unneutralise(raw: pd.DataFrame) -> pd.DataFrame:
     """Take off the apostrophe our export puts before a cell a spreadsheet would run as a
-    formula ('=1+1), so a round trip gives back the text as it was."""
+    formula ('=1+1, and ''=1 for a cell that was '=1), so a round trip gives back the text as
+    it was (`timeline.export.tables.neutralise_formulas`)."""
     for column in raw.columns:
         cells = raw[column]
-        marked = cells.str.match(r"^'[=+\-@\t\r\n]")
+        marked = cells.str.match(r"^''*[=+\-@\t\r\n]")
         if marked.any():
             raw[column] = cells.where(~marked, cells.str.slice(1))
     return raw

@@ -20,6 +20,7 @@ from timeline.ingest.readers import Format, ReadOptions
 from timeline.ingest.readers._cells import tidy, too_many_columns
 from timeline.ingest.readers.curated import REQUIRED_COLUMNS, intake_from_cells
 from timeline.model import problems as P
+from timeline.model.extras import is_extra
 from timeline.model.limits import MAX_COLUMNS, MAX_TABLE_BYTES, size_text
 from timeline.model.tables import Intake
 
@@ -60,7 +61,13 @@ def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
         return Intake.failed(file, NAME, P.file_problem(file, f"cannot be read as text ({exc})"))
     raw = table.to_pandas().fillna("").astype("str")
     raw.index = pd.RangeIndex(P.FIRST_DATA_ROW, P.FIRST_DATA_ROW + len(raw))
+    # The source's own fields are kept as written (as our CSV's extra cell and JSON keep
+    # them); tidy trims the model's cells only.
+    fields = {c: raw[c] for c in raw.columns if is_extra(c)}
     raw, found = tidy(raw, file, found)
+    for column, values in fields.items():
+        if column in raw.columns:
+            raw[column] = values.loc[raw.index]
     return intake_from_cells(raw, file, found, fmt=NAME)
 
 
