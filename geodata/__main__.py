@@ -27,6 +27,7 @@ from geodata.gazetteer import Gazetteer
 from geodata.geocoder import make_geocoder
 from geodata.names import normalise_country
 from geodata.place import Place
+from geodata.untrusted import escape_controls
 
 EXIT_STATUS = {
     "found": 0,
@@ -80,12 +81,12 @@ def _lookup(args: argparse.Namespace) -> int:
     except AmbiguousRegion as error:
         _say(f"{args.name!r} names several places in {error.candidates[0].country}; give --region:")
         for candidate in error.candidates:
-            print(f"  {describe(candidate)}", file=sys.stderr)
+            print(escape_controls(f"  {describe(candidate)}"), file=sys.stderr)
         return EXIT_STATUS["ambiguous"]
     except AmbiguousPlace as error:
         _say(f"{args.name!r} names places in several countries; give --country:")
         for candidate in error.candidates:
-            print(f"  {describe(candidate)}", file=sys.stderr)
+            print(escape_controls(f"  {describe(candidate)}"), file=sys.stderr)
         return EXIT_STATUS["ambiguous"]
     except GeocoderUnavailable as error:
         _say(str(error))
@@ -102,7 +103,7 @@ def _lookup(args: argparse.Namespace) -> int:
         hint = "" if online else " (add --online to ask OpenStreetMap's Nominatim)"
         _say(f"no place called {args.name!r}{where} in {looked}{hint}")
         return EXIT_STATUS["not found"]
-    print(describe(place))
+    print(escape_controls(describe(place)))
     if place.note:  # e.g. the most populous of several namesakes was taken
         _say(f"note: {place.note}")
     return EXIT_STATUS["found"]
@@ -131,14 +132,17 @@ def _read_gazetteer(path: str) -> Gazetteer:
 
 
 def _say(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    """One line on standard error; control, bidirectional and invisible characters of the
+    data in it (a name, a gazetteer's credit, a server's words) written as escapes."""
+    print(escape_controls(f"{PROG}: {message}"), file=sys.stderr)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     if issubclass(category, GeodataWarning):
         _say(f"warning: {message}")
     else:  # not ours: keep Python's usual form
-        print(warnings.formatwarning(message, category, filename, lineno, line), file=sys.stderr)
+        shown = warnings.formatwarning(message, category, filename, lineno, line)
+        print(escape_controls(shown.rstrip("\n")), file=sys.stderr)
 
 
 def _never_fail_on_encoding() -> None:

@@ -33,6 +33,7 @@ from geodata import filelock
 from geodata.errors import CacheError, GeodataWarning, InvalidPlaceName
 from geodata.names import normalise_country, normalise_name
 from geodata.place import Place
+from geodata.untrusted import loads_json
 
 CACHE_DIR_ENV = "TIMELINE_MAP_CACHE_DIR"
 
@@ -102,7 +103,7 @@ class GeocodeCache:
         if row[0] is None:
             return True, None
         try:
-            return True, Place(**json.loads(row[0]))
+            return True, Place(**loads_json(row[0]))
         except (ValueError, TypeError):
             # Written by a version with another Place: ask again rather than fail.
             return False, None

@@ -180,6 +180,11 @@ class Gazetteer:
             raise AmbiguousPlace(name, ranked)
         return with_timezone(matches[0])
 
+    def might_know(self, key: str, name: str) -> bool:
+        """False when no lookup of `name` (normalised: `key`) can find anything here, asked
+        before `geocode` to pass over names that no gazetteer holds without the cost of one."""
+        return key in self._by_name
+
     def __iter__(self) -> Iterator[Place]:
         return (entry.place for entry in self.entries)
 
@@ -267,8 +272,10 @@ def _parse(
 
 def _unneutralise(cell: str) -> str:
     """A cell our exports wrote with an apostrophe before what a spreadsheet would run as a
-    formula ('=SUM(A1)), as it was."""
-    return cell[1:] if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r\n" else cell
+    formula ('=SUM(A1), and ''=1 for a cell that was '=1), as it was."""
+    if cell.startswith("'") and cell.lstrip("'")[:1] in tuple("=+-@\t\r\n"):
+        return cell[1:]
+    return cell
 
 
 def _cell_text(entry: GazetteerEntry, column: str) -> str:

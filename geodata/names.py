@@ -20,6 +20,8 @@ def normalise_name(name: str) -> str:
     >>> normalise_name("Kyïv")
     'kyiv'
     """
+    if name.isascii():  # nothing to decompose: the common case, several times faster
+        return _SPACES.sub(" ", name.translate(_APOSTROPHES)).strip().lower()
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", bare.translate(_APOSTROPHES)).strip().casefold()
@@ -59,7 +61,12 @@ def has_region_word(name: str) -> bool:
     >>> has_region_word("Krasnodar Krai"), has_region_word("Krasnodar")
     (True, False)
     """
-    return any(word in REGION_WORDS for word in normalise_name(name).replace("-", " ").split())
+    return key_has_region_word(normalise_name(name))
+
+
+def key_has_region_word(key: str) -> bool:
+    """`has_region_word` of a name already normalised (`normalise_name`)."""
+    return any(word in REGION_WORDS for word in key.replace("-", " ").split())
 
 
 def region_key(name: str) -> str:

@@ -7,6 +7,13 @@ exception nobody expects. Every request first waits on a rate limiter shared by
 all geocoders and all processes talking to the same server, as Nominatim's
 usage policy asks (see geodata.ratelimit).
 
+The timeout is a deadline for the whole request, from connecting to the last byte
+of the answer: a server that sends its headers and then one byte a second is cut
+off when it passes, not waited on for as long as it trickles (a socket timeout
+alone bounds each read, not their sum). An answer larger than
+``MAX_ANSWER_BYTES`` or nested past ``geodata.untrusted.MAX_JSON_DEPTH`` is
+refused as GeocoderUnavailable.
+
 Redirects are never followed, to another host or the same one: a 30x answer
 raises GeocoderRedirected naming where it pointed. Following one would send the
 query and our user agent somewhere nobody configured, and Nominatim's
@@ -16,11 +23,22 @@ fix is to configure its new URL once, which the message says.
 
 from __future__ import annotations
 
+import functools
+import http.client
+import io
 import os
 import re
+import socket
+import time
 from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
-from urllib.request import HTTPRedirectHandler, HTTPSHandler, ProxyHandler, build_opener
+from urllib.request import (
+    HTTPHandler,
+    HTTPRedirectHandler,
+    HTTPSHandler,
+    ProxyHandler,
+    build_opener,
+)
 
 import geopy.exc
 from geopy.adapters import AdapterHTTPError, URLLibAdapter
@@ -36,12 +54,17 @@ from geodata.errors import (
 from geodata.names import normalise_country
 from geodata.place import Place
 from geodata.ratelimit import RateLimiter, shared_limiter
+from geodata.untrusted import JSONRefused, loads_json
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 PUBLIC_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 
 # After a 429 without a Retry-After, wait this long before the next request.
 DEFAULT_RETRY_AFTER = 10.0
+# Seconds one request may take in all, from connecting to the answer's last byte.
+DEFAULT_TIMEOUT = 5.0
+# An answer of one result (limit=1) is a few KB; anything past this is not Nominatim's.
+MAX_ANSWER_BYTES = 1_000_000
 
 # The sample agents from geopy's docs, which its Nominatim refuses against the
 # public server (geopy keeps its list private); we refuse them everywhere.
@@ -101,17 +124,95 @@ class _RefuseRedirects(HTTPRedirectHandler):
         return None
 
 
+class _DeadlineSocket:
+    """A connected socket whose every send and read waits at most until one deadline.
+
+    http.client reads an answer through `makefile`; each read here first sets the socket's
+    timeout to what is left, so a trickle of bytes ends when the deadline passes."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def _arm(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request's deadline passed")
+        self._sock.settimeout(left)
+
+    def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
+        self._arm()
+        return self._sock.recv_into(buffer, nbytes, flags)
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        self._arm()
+        return self._sock.recv(size, flags)
+
+    def sendall(self, data, flags: int = 0) -> None:
+        self._arm()
+        self._sock.sendall(data, flags)
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None, **_):
+        # As socket.makefile does, but reading through this object; the count of open
+        # files keeps the socket open while the answer is read after the connection closes.
+        self._sock._io_refs += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"), buffering or io.DEFAULT_BUFFER_SIZE)
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, deadline: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, self._deadline)
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, deadline: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, self._deadline)
+
+
+def _deadline(req) -> float:
+    return time.monotonic() + (req.timeout if req.timeout is not None else DEFAULT_TIMEOUT)
+
+
+class _DeadlineHTTPHandler(HTTPHandler):
+    def http_open(self, req):
+        connection = functools.partial(_DeadlineHTTPConnection, deadline=_deadline(req))
+        return self.do_open(connection, req)
+
+
+class _DeadlineHTTPSHandler(HTTPSHandler):
+    def https_open(self, req):
+        connection = functools.partial(_DeadlineHTTPSConnection, deadline=_deadline(req))
+        return self.do_open(connection, req, context=self._context)
+
+
 class _NoRedirectAdapter(URLLibAdapter):
-    """geopy's urllib adapter, with the same proxy and TLS handlers, that never follows a 30x."""
+    """geopy's urllib adapter, with the same proxy and TLS settings, that never follows a 30x,
+    gives each request one deadline (its timeout) and reads answers within bounds."""
 
     def __init__(self, *, proxies, ssl_context) -> None:
         super().__init__(proxies=proxies, ssl_context=ssl_context)
-        kept = [
-            handler
-            for handler in self.urlopen.__self__.handlers
-            if isinstance(handler, (ProxyHandler, HTTPSHandler))
-        ]
-        self.urlopen = build_opener(*kept, _RefuseRedirects()).open
+        handlers = self.urlopen.__self__.handlers
+        proxy = [h for h in handlers if isinstance(h, ProxyHandler)]
+        tls = next(h for h in handlers if isinstance(h, HTTPSHandler))
+        self.urlopen = build_opener(
+            *proxy,
+            _DeadlineHTTPHandler(),
+            _DeadlineHTTPSHandler(context=tls._context),
+            _RefuseRedirects(),
+        ).open
 
     def get_text(self, url, *, timeout, headers):
         try:
@@ -123,6 +224,29 @@ class _NoRedirectAdapter(URLLibAdapter):
                     error.status_code, urljoin(url, location) if location else None
                 ) from error
             raise
+
+    def get_json(self, url, *, timeout, headers):
+        text = self.get_text(url, timeout=timeout, headers=headers)
+        try:
+            return loads_json(text)
+        except JSONRefused as error:
+            raise geopy.exc.GeocoderParseError(f"its answer {error}") from None
+
+    def _decode_page(self, page):
+        try:
+            body = page.read(MAX_ANSWER_BYTES + 1)
+        except TimeoutError:
+            raise geopy.exc.GeocoderTimedOut("no whole answer before the deadline") from None
+        except (OSError, http.client.HTTPException) as error:
+            raise geopy.exc.GeocoderServiceError(f"the answer broke off ({error})") from None
+        if len(body) > MAX_ANSWER_BYTES:
+            raise geopy.exc.GeocoderParseError(
+                f"its answer is larger than {MAX_ANSWER_BYTES // 1_000_000} MB"
+            )
+        try:
+            return body.decode(page.headers.get_content_charset() or "utf-8")
+        except (LookupError, ValueError):
+            raise geopy.exc.GeocoderParseError("its answer is not text") from None
 
 
 class NominatimGeocoder:
@@ -143,7 +267,7 @@ class NominatimGeocoder:
         *,
         user_agent: str,
         base_url: str = PUBLIC_NOMINATIM_URL,
-        timeout: float = 5.0,
+        timeout: float = DEFAULT_TIMEOUT,
         rate_limiter: RateLimiter | None = None,
         rate_limit_dir: str | os.PathLike[str] | None = None,
     ) -> None:
@@ -214,6 +338,11 @@ class NominatimGeocoder:
             ) from error
         except _Redirected as redirect:
             raise self._redirected(redirect) from redirect
+        except geopy.exc.GeocoderTimedOut as error:
+            raise GeocoderUnavailable(
+                f"Nominatim at {self.base_url} timed out: no whole answer for {name!r} within "
+                f"{self.timeout:g} s (the deadline of one request)"
+            ) from error
         except geopy.exc.GeocoderServiceError as error:
             raise GeocoderUnavailable(
                 f"Nominatim at {self.base_url} gave no answer for {name!r}: {_first_line(error)}"
@@ -320,7 +449,8 @@ def _split_base_url(base_url: str) -> tuple[str, str, str]:
 
 def _first_line(error: Exception) -> str:
     if isinstance(error, geopy.exc.GeocoderParseError):
-        return "its answer is not JSON"
+        said = str(error)
+        return said[:200] if said.startswith("its answer") else "its answer is not JSON"
     # geopy puts the whole response body in some messages; keep them readable.
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:200]

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from geodata import filelock
 from geodata.errors import ConfigurationError, GeodataWarning
+from geodata.untrusted import loads_json
 
 DEFAULT_MIN_INTERVAL = 1.0  # seconds; Nominatim's policy
 
@@ -145,7 +146,7 @@ class RateLimiter:
             return
         os.lseek(descriptor, 0, os.SEEK_SET)
         try:
-            record = json.loads(os.read(descriptor, 4096) or b"{}")
+            record = loads_json(os.read(descriptor, 4096) or b"{}")
             not_before, wait = float(record["not_before"]), float(record["wait"])
         except (ValueError, KeyError, TypeError):
             return  # empty (a new file) or unreadable: our own record stands

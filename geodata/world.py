@@ -34,7 +34,13 @@ import gzip
 from importlib import resources
 
 from geodata.errors import GeodataError
-from geodata.names import has_region_word, normalise_country, normalise_name, region_key
+from geodata.names import (
+    has_region_word,
+    key_has_region_word,
+    normalise_country,
+    normalise_name,
+    region_key,
+)
 from geodata.place import Place
 from geodata.timezones import timezone_at
 
@@ -129,6 +135,12 @@ class WorldGazetteer:
             best = _with_note(best, note)
         return best
 
+    def might_know(self, key: str, name: str) -> bool:
+        """False when `geocode(name)` (normalised: `key`) surely finds nothing (see Gazetteer)."""
+        if key.encode("utf-8") in self._index or key in self._regions_by_name:
+            return True
+        return key_has_region_word(key) and region_key(name) in self._regions_by_key
+
     def towns(self, name: str, country: str | None = None) -> list[Place]:
         """Every populated place called ``name`` (or an alias), most populous first."""
         numbers = self._index.get(normalise_name(name).encode("utf-8"))
@@ -148,6 +160,7 @@ class WorldGazetteer:
 
         "Kursk" alone is no region here (the town answers it); "Kursk Oblast" is.
         """
+
         def of_country(places: list[Place]) -> list[Place]:
             return [p for p in places if country is None or p.country == country]
 
@@ -186,6 +199,9 @@ class LazyWorldGazetteer:
         self, name: str, country: str | None = None, region: str | None = None
     ) -> Place | None:
         return world_gazetteer().geocode(name, country, region)
+
+    def might_know(self, key: str, name: str) -> bool:
+        return world_gazetteer().might_know(key, name)
 
 
 @functools.cache

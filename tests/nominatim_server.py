@@ -6,6 +6,11 @@ The answer depends on the ``q`` parameter (case-insensitive):
   (format=jsonv2 says ``category`` instead of ``class``), filtered by
   ``countrycodes`` as Nominatim does;
 - ``slow``: answers only after ``slow_seconds`` (longer than any client timeout here);
+- ``trickle``: headers at once, then a body of ``[]`` padded with spaces, one byte every
+  ``trickle_seconds`` for ``slow_seconds`` (each read is quick, their sum is not);
+- ``trickle headers``: the status line and headers themselves one byte at a time;
+- ``deep``: 200 with JSON nested 100,000 levels deep;
+- ``huge``: 200 with a 5 MB JSON list;
 - ``ratelimited``: 429 with ``Retry-After: 2``; ``ratelimited quietly``: 429 without it;
 - ``forbidden``: 403, as Nominatim answers a blocked user agent;
 - ``broken``: 500;
@@ -111,9 +116,14 @@ class FakeNominatim:
     """``with FakeNominatim() as server:`` serves on ``server.url`` until the block ends."""
 
     def __init__(
-        self, *, slow_seconds: float = 3.0, redirect_to: str = "http://elsewhere.invalid/search"
+        self,
+        *,
+        slow_seconds: float = 3.0,
+        trickle_seconds: float = 0.1,
+        redirect_to: str = "http://elsewhere.invalid/search",
     ) -> None:
         self.slow_seconds = slow_seconds
+        self.trickle_seconds = trickle_seconds
         self.redirect_to = redirect_to
         self.requests: list[ReceivedRequest] = []
         self._lock = threading.Lock()
@@ -162,6 +172,12 @@ class _Handler(BaseHTTPRequestHandler):
         if q == "slow":
             fake._stopping.wait(fake.slow_seconds)
             return self._send(200, b"[]")
+        if q in ("trickle", "trickle headers"):
+            return self._trickle(fake, headers_too=q == "trickle headers")
+        if q == "deep":
+            return self._send(200, b"[" * 100_000 + b"]" * 100_000)
+        if q == "huge":
+            return self._send(200, json.dumps(["x" * 1000] * 5000).encode())
         if q == "ratelimited":
             return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "2"})
         if q == "ratelimited quietly":
@@ -195,6 +211,27 @@ class _Handler(BaseHTTPRequestHandler):
         if params.get("addressdetails") != "1":
             del result["address"]
         return [result]
+
+    def _trickle(self, fake: FakeNominatim, *, headers_too: bool) -> None:
+        """One byte every `trickle_seconds` until `slow_seconds` have passed (or the test ends)."""
+        n = int(fake.slow_seconds / fake.trickle_seconds) + 2
+        body = b"[" + b" " * n + b"]"
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        if headers_too:
+            head, body = b"", head + body
+        try:
+            self.wfile.write(head)
+            self.wfile.flush()
+            for i in range(len(body)):
+                if fake._stopping.wait(fake.trickle_seconds):
+                    return
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json",
               headers: dict[str, str] | None = None) -> None:  # fmt: skip

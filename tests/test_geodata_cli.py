@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -414,3 +415,32 @@ def test_no_text_as_name_or_country_gives_an_internal_error_offline(name, countr
             status = usage.code
     assert status in (0, 1, 2), stderr.getvalue()
     assert "internal error" not in stderr.getvalue()
+
+
+# --- issue 16: a slow or hostile server ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["trickle", "trickle headers"])
+def test_a_trickling_server_is_cut_off_at_the_deadline_of_one_request(lookup, query):
+    """Headers (or not even those), then a byte every 0.2 s for a minute: each read is quick,
+    so a per-read timeout never fires; the request's 5 s deadline does."""
+    with FakeNominatim(slow_seconds=60, trickle_seconds=0.2) as server:
+        started = time.monotonic()
+        result = lookup(query, "--online", "--nominatim-url", server.url)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 3, result.stderr
+    assert "within 5 s" in result.stderr
+    assert elapsed < 15  # the 5 s deadline and the interpreter's start; it trickles for 60 s
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [("deep", "nested 100,000 levels deep"), ("huge", "larger than 1 MB")],
+)
+def test_a_deep_or_huge_answer_is_the_server_s_fault_not_an_internal_error(
+    lookup, nominatim, query, words
+):
+    result = lookup(query, "--online", "--nominatim-url", nominatim.url)
+    assert result.returncode == 3, result.stderr
+    assert words in result.stderr
+    assert "internal error" not in result.stderr

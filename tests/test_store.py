@@ -97,6 +97,10 @@ def test_key_follows_every_source_the_format_options_and_code(tmp_path):
 def test_default_code_version_hashes_this_project_source():
     version = S.default_code_version()
     assert len(version) == 32
+    files = {p.relative_to(S._ROOT).as_posix() for p in S.code_files()}
+    # The readers, the checks and the gazetteer: a change to any makes new keys.
+    assert {"timeline/ingest/enrich.py", "timeline/data/store.py", "geodata/gazetteer.csv"} <= files
+    assert len(files) > 50
     assert S.store_key([], format="x") == S.store_key([], format="x", code_version=version)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from geodata import GeodataError
+from geodata.untrusted import escape_controls
 from timeline.export.folder import PARQUET_FROM, write_story_folder
 from timeline.export.tables import FORMATS
 from timeline.ingest.files import open_table, resolve_table
@@ -92,8 +93,20 @@ def _options(args) -> tuple[ReadOptions | None, list[str]]:
 
 
 def _say(text: str) -> None:
-    """Progress and summaries go to standard error, so standard output stays the data."""
-    print(text, file=sys.stderr, flush=True)
+    """Progress and summaries go to standard error, so standard output stays the data.
+
+    Every line that may echo data (a file name, a column heading, a cell, a place name) has
+    its control, bidirectional and invisible characters written as escapes: a table must not
+    clear the terminal, retitle its window or reorder the line around it."""
+    print(escape_controls(text), file=sys.stderr, flush=True)
+
+
+def _say_lines(lines: list[str]) -> None:
+    """`_say` of many lines at once (a million problems print in seconds)."""
+    for start in range(0, len(lines), 10_000):
+        chunk = lines[start : start + 10_000]
+        sys.stderr.write("".join(escape_controls(line) + "\n" for line in chunk))
+    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     options, errors = _options(args)
     if errors:
         for error in errors:
-            print(f"error: {error}", file=sys.stderr)
+            _say(f"error: {error}")
         return 2
     table_path, _ = resolve_table(args.path)
     progress = TerminalProgress()
@@ -111,15 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     except GeodataError as exc:  # an online setting that cannot work (a user agent, a cache)
         progress.close()
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return 2
     progress.close()
     problems = table.problems
     if args.command == "validate" and table_path.suffix != "" and len(table.events):
         story = story_for_table(table_path, table.events)
         problems = P.combine([problems, story.problems])
-    for _, problem in problems.iterrows():
-        print(P.format_problem(problem), file=sys.stderr)
+    _say_lines(P.format_problems(problems))
     _say(summary(table, args.path))
     if args.command == "validate":
         return 1 if len(problems) else 0
@@ -131,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         return bad_rows
     if args.command == "publish":
         return publish(table, _story(table, table_path), args) or bad_rows
-    written = write_story_folder(table, args.path, args.out, table_format=args.table_format)
+    try:
+        written = write_story_folder(table, args.path, args.out, table_format=args.table_format)
+    except OSError as exc:  # a folder that cannot be made or written, a full disk
+        _say(f"error: cannot write {args.out}: {exc.strerror or exc}")
+        return 2
     _say(f"wrote {args.out}: " + ", ".join(written))
     return 0
 
@@ -172,25 +188,29 @@ def publish(table, story, args) -> int:
             lo = _utc(args.from_time or str(story.whole.start), "--from-time")
             hi = _utc(args.to_time or str(story.whole.end), "--to-time")
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            _say(f"error: {exc}")
             return 2
         if hi <= lo:
-            print("error: --to-time is not after --from-time", file=sys.stderr)
+            _say("error: --to-time is not after --from-time")
             return 2
         story, event_ids = story_in(story, lo, hi), events_in(table, lo, hi)
     try:
         parts = page_parts(table, story, event_ids=event_ids)
     except PageTooLarge as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         fmt = "%Y-%m-%dT%H:%MZ"
         for window, n in windows_that_fit(table, story, PAGE_LIMIT)[:3]:
-            print(f"  {window.label}: {n:,} events: --from-time {window.start.strftime(fmt)} "
-                  f"--to-time {window.end.strftime(fmt)}", file=sys.stderr)  # fmt: skip
+            _say(f"  {window.label}: {n:,} events: --from-time {window.start.strftime(fmt)} "
+                 f"--to-time {window.end.strftime(fmt)}")  # fmt: skip
         return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
-        for part in parts:
-            f.write(part.text)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.out, "w", encoding="utf-8", newline="\n") as f:
+            for part in parts:
+                f.write(part.text)
+    except OSError as exc:
+        _say(f"error: cannot write {args.out}: {exc.strerror or exc}")
+        return 2
     _say(f"wrote {args.out}: {size_words(page_stats(parts))}")
     return 0
 

@@ -40,7 +40,9 @@ from timeline.data.store import (
     save_store,
     store_key,
 )
-from timeline.ingest.files import STORY_FILE, resolve_table
+from timeline.ingest.files import PLACES_FILE, STORY_FILE, resolve_table
+from timeline.model import limits
+from timeline.model.boundary import inside, regular_file
 from timeline.model.schema import PLACES
 from timeline.model.tables import EventTable
 
@@ -55,8 +57,8 @@ PICK_LIMIT = 1_000
 #: rows or a page of the table, holds at most a few thousand events.
 SHARED_ANSWERS = 256
 #: Files beside the table larger than this are not part of its key (another big table is not
-#: one of its source texts, and hashing it would cost every start).
-SIDE_FILE_LIMIT = 10_000_000
+#: one of its source texts, and hashing it would cost every start): `timeline.model.limits`.
+SIDE_FILE_LIMIT = limits.SIDE_FILE_LIMIT
 
 #: Events looked up by id that the engine remembers (the oldest is forgotten first).
 DETAILS_KEPT = 512
@@ -70,19 +72,28 @@ Progress = Callable[[str, int, int], None]
 def table_files(path: str | Path) -> list[Path]:
     """The files a table's model is read from: the table, and the small files beside it (its
     gazetteer `places.csv`, the source texts its quotes cite), but not `story.toml`, which is
-    read afresh on every start and is no part of the stored model."""
+    read afresh on every start and is no part of the stored model.
+
+    None (an empty list) for a path that names no table that would be read: a folder whose
+    table is refused, a pipe or a device, a file past `MAX_TABLE_BYTES` (refused by its size,
+    before a byte of it is hashed). Beside the table, only regular, non-empty files inside
+    its folder count: a link to /proc/self/mem or out of the folder is never read."""
     table, why_not = resolve_table(path)
-    if why_not or not table.is_file():
-        return [table] if table.is_file() else []
-    side = [
-        p
-        for p in table.parent.iterdir()
-        if p.is_file()
-        and p != table
-        and p.name != STORY_FILE
-        and not p.name.startswith(".")
-        and p.stat().st_size <= SIDE_FILE_LIMIT
-    ]
+    info = None if why_not else regular_file(table)[0]
+    if info is None or info.st_size > limits.MAX_TABLE_BYTES:
+        return []
+    folder = table.parent
+    side = []
+    for p in folder.iterdir():
+        if p.name in (table.name, STORY_FILE) or p.name.startswith("."):
+            continue
+        if inside(folder, p.name)[0] is None:
+            continue
+        found = regular_file(p)[0]
+        most = limits.MAX_GAZETTEER_BYTES if p.name == PLACES_FILE else SIDE_FILE_LIMIT
+        # Empty files say nothing, and /proc's say they are (then give endless bytes).
+        if found is not None and 0 < found.st_size <= most:
+            side.append(p)
     return [table, *sorted(side)]
 
 
@@ -93,7 +104,10 @@ def table_key(path: str | Path, *, online: bool) -> str | None:
         return None
     # The table is named apart from the files beside it: two tables in one folder share
     # their side files, and store_key hashes its files as a set.
-    return store_key(files, format="table", options={"online": online, "table": files[0].name})
+    try:
+        return store_key(files, format="table", options={"online": online, "table": files[0].name})
+    except OSError:  # unreadable after all (a device behind a file's name): open_table says so
+        return None
 
 
 def open_engine(

@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from timeline.data.contract import COARSE_PLACE, COARSE_TIME
 from timeline.errors import TimelineError
 from timeline.model.extras import is_extra
+from timeline.model.limits import MAX_TABLE_BYTES
 from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
 
 #: Bump when the stored layout or the meaning of a column changes: old folders are then
@@ -169,8 +170,11 @@ def store_key(
         h.update(len(name).to_bytes(8, "little") + name)
         h.update(path.stat().st_size.to_bytes(8, "little"))
         with path.open("rb") as fp:
-            while chunk := fp.read(1 << 20):
+            # No file is read past the table bound, whatever its size said (/proc's say 0).
+            left = MAX_TABLE_BYTES + 1
+            while left > 0 and (chunk := fp.read(min(1 << 20, left))):
                 h.update(chunk)
+                left -= len(chunk)
     return h.hexdigest()
 
 
@@ -182,12 +186,26 @@ def default_code_version() -> str:
     new keys, at the price of one rebuild after an upgrade.
     """
     h = hashlib.blake2b(digest_size=16)
-    root = Path(__file__).resolve().parent.parent
-    for package in ("timeline", "geodata"):
-        for path in sorted((root / package).rglob("*")):
-            if path.suffix in (".py", ".csv", ".toml") and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in code_files():
+        h.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+#: The folder that holds the `timeline` and `geodata` packages (this file is
+#: timeline/data/store.py).
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def code_files() -> list[Path]:
+    """The files `default_code_version` hashes: the source of `timeline` and `geodata` and
+    their data tables. (Before, this looked one folder too low after the layers moved, found
+    nothing, and every version of the code shared its keys: stores were never rebuilt.)"""
+    return sorted(
+        path
+        for package in ("timeline", "geodata")
+        for path in (_ROOT / package).rglob("*")
+        if path.suffix in (".py", ".csv", ".toml") and "__pycache__" not in path.parts
+    )
 
 
 # --- checking --------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ file, a gazetteer stub of the names not found, and the problems.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,7 +22,8 @@ import pyarrow.parquet as pq
 
 from geodata.gazetteer import COLUMNS as GAZETTEER_COLUMNS
 from geodata.gazetteer import OPTIONAL_COLUMNS as GAZETTEER_OPTIONAL
-from timeline.export.tables import curated_cells, iter_csv, neutralise_formulas
+from geodata.untrusted import escape_controls
+from timeline.export.tables import CsvWriter, curated_cells, iter_csv, neutralise_formulas
 from timeline.model.tables import EventTable
 
 #: Past this many events `import` writes our table as Parquet unless told otherwise.
@@ -49,8 +49,7 @@ def write_story_folder(
                 f.write(piece)
     (out / STORY_FILE).write_text(story_toml(table.story or {}, source, table_file), "utf-8")
     to_place = write_places_stub(table, out / PLACES_FILE)
-    problems = neutralise_formulas(table.problems.astype({"row": "str"}).fillna(""))
-    problems.to_csv(out / PROBLEMS_FILE, index=False, lineterminator="\n")
+    write_problems(table, out / PROBLEMS_FILE)
     return [table_file, STORY_FILE, f"{PLACES_FILE} ({to_place} names to place)", PROBLEMS_FILE]
 
 
@@ -70,6 +69,15 @@ def write_parquet(table: EventTable, path: Path) -> None:
             writer.close()
 
 
+def write_problems(table: EventTable, path: Path) -> None:
+    """The problems as CSV a spreadsheet opens safely and any CSV reader reads back."""
+    problems = table.problems.astype({"row": "str"}).fillna("")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = CsvWriter(f)
+        writer.writerow(problems.columns)
+        writer.write_frame(neutralise_formulas(problems))
+
+
 def write_places_stub(table: EventTable, path: Path) -> int:
     """One row per distinct place not found (name, country, region), coordinates to fill in."""
     lost = table.places[table.places["lat"].isna() | table.places["lon"].isna()]
@@ -78,7 +86,7 @@ def write_places_stub(table: EventTable, path: Path) -> int:
     columns = [*GAZETTEER_COLUMNS, *GAZETTEER_OPTIONAL]
     lost = neutralise_formulas(lost)  # the gazetteer takes the apostrophe off again
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = CsvWriter(f)
         writer.writerow(columns)
         for name, country, region in lost.itertuples(index=False):
             row = dict.fromkeys(columns, "")
@@ -90,7 +98,8 @@ def write_places_stub(table: EventTable, path: Path) -> int:
 
 def story_toml(story: dict, source: Path, table_file: str) -> str:
     lines = [
-        f"# Made by `python -m timeline import` from {source.name}; edit freely.",
+        # A comment holds no control character: a file name's are written as escapes.
+        f"# Made by `python -m timeline import` from {escape_controls(source.name)}; edit freely.",
         f"title = {_toml(story.get('title') or source.stem)}",
         f"table = {_toml(table_file)}",
     ]
@@ -113,5 +122,8 @@ def _toml(value) -> str:
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     text = str(value)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
+    # TOML's basic strings hold no control character but the tab: C0 and DEL as escapes.
+    escaped = "".join(
+        f"\\u{ord(c):04x}" if (c < " " and c != "\t") or c == "\x7f" else c for c in escaped
+    )
     return f'"{escaped}"'

@@ -41,7 +41,10 @@ CSV_ROWS = 5_000
 
 # Characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_FORMULA_STARTS = pa.array(FORMULA_START, pa.large_string())
+_FORMULA_FIRST = pa.array([*FORMULA_START, "'"], pa.large_string())
+#: A cell that starts like a formula, after any apostrophes: it gets one more, which every
+#: reader of ours takes off again (so a cell written "'=x" by hand also comes back as it was).
+_RISKY = r"'*[=+\-@\t\r\n]"
 # A number, or a list of numbers such as the lon cell "-77.03637;37.61781", is data, not a formula.
 _NUMBERS = r"-?\d+(?:\.\d+)?(?:;-?\d+(?:\.\d+)?)*"
 
@@ -157,24 +160,59 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that start like a formula with an apostrophe, so they stay text.
 
     Our reader takes the apostrophe off again before such a character, so a round trip
-    through a spreadsheet-safe file loses nothing. By pyarrow's regular expressions on the
-    columns' own Arrow strings: a million rows' cells in about a second.
+    through a spreadsheet-safe file loses nothing. A cell that already starts with apostrophes
+    before such a character gets one more, so it too comes back as written. By pyarrow's
+    regular expressions on the columns' own Arrow strings: a million rows' cells in a second.
     """
     out = frame.copy(deep=False)  # copy-on-write: a column replaced here is not the caller's
     for column in out.columns:
         if out[column].dtype == "str" or out[column].dtype == object:
             cells = pa.array(out[column].astype("str"), type=pa.large_string())
             # The first character looked up in a set: three times a regular expression's speed.
-            risky = pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=_FORMULA_STARTS)
-            if not pc.any(risky).as_py():
+            maybe = pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=_FORMULA_FIRST)
+            if not pc.any(maybe).as_py():
                 continue
-            risky = pc.and_(risky, pc.invert(pc.match_substring_regex(cells, f"^{_NUMBERS}$")))
+            risky = pc.and_(
+                pc.match_substring_regex(cells, f"^{_RISKY}"),
+                pc.invert(pc.match_substring_regex(cells, f"^{_NUMBERS}$")),
+            )
             if pc.any(risky).as_py():
                 apostrophe, nothing = pa.scalar("'", cells.type), pa.scalar("", cells.type)
                 quoted = pc.binary_join_element_wise(apostrophe, cells, nothing)
                 kept = pc.if_else(risky, quoted, cells)
                 out[column] = kept.to_pandas().set_axis(out.index).astype("str")
     return out
+
+
+class CsvWriter:
+    """`csv.writer` with "\n" line ends that also quotes a cell holding a carriage return.
+
+    The csv module quotes a cell holding a character of the line terminator: with "\n" a lone
+    "\r" was written bare, and every reader (ours, a spreadsheet) split the row there. A row
+    with a "\r" anywhere is written with every cell quoted; the others as before.
+    """
+
+    def __init__(self, fp) -> None:
+        self._plain = csv.writer(fp, lineterminator="\n")
+        self._quoted = csv.writer(fp, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row) -> None:
+        row = list(row)
+        has_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
+        (self._quoted if has_cr else self._plain).writerow(row)
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+    def write_frame(self, frame: pd.DataFrame) -> None:
+        """The frame's rows (not its header), quickly when no cell holds a "\r": column by
+        column to Python objects (a row tuple at a time from Arrow columns is ten times
+        slower)."""
+        text = [frame[c] for c in frame.columns if frame[c].dtype in ("str", object)]
+        has_cr = any(column.astype("str").str.contains("\r", regex=False).any() for column in text)
+        rows = zip(*(frame[c].to_numpy(dtype=object) for c in frame.columns), strict=True)
+        (self.writerows if has_cr else self._plain.writerows)(rows)
 
 
 def _place_cells(table: EventTable) -> pd.DataFrame:
@@ -262,18 +300,15 @@ def iter_csv(table: EventTable, *, story: Story | None = None) -> Iterator[str]:
     """Our curated CSV, a chunk at a time (see `curated_cells`). (`story`, taken by every
     writer of `FORMATS`, is not written: story.toml stays its own file.)"""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CURATED.names)
     yield buffer.getvalue()
     for chunk in curated_cells(table):
-        # Column by column to Python strings (a row tuple at a time from Arrow columns is ten
-        # times slower), a few thousand rows at a time (Python strings are heavy).
+        # A few thousand rows at a time (Python strings are heavy).
         for start in range(0, len(chunk), CSV_ROWS):
-            cells = chunk.iloc[start : start + CSV_ROWS]
             buffer.seek(0)
             buffer.truncate()
-            columns = [cells[c].to_numpy(dtype=object) for c in cells.columns]
-            writer.writerows(zip(*columns, strict=True))
+            writer.write_frame(chunk.iloc[start : start + CSV_ROWS])
             yield buffer.getvalue()
 
 

@@ -12,7 +12,6 @@ times are taken as UTC and the row says so.
 
 from __future__ import annotations
 
-import stat
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +22,11 @@ import pandas as pd
 
 from geodata import AmbiguousPlace, GeodataError, make_geocoder
 from geodata.timezones import zone_countries
+from geodata.untrusted import is_hidden
 from timeline.memory import LARGE, give_back
 from timeline.model import problems as P
+from timeline.model.boundary import inside, read_at_most, regular_file
+from timeline.model.limits import MAX_SOURCE_BYTES
 from timeline.model.schema import EVENTS, LINKS, PLACES
 from timeline.model.tables import EventTable, Intake, conform, member
 from timeline.model.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
@@ -33,8 +35,6 @@ from timeline.model.vocab import CLAIM_STATUSES, PLACE_PRECISIONS, RELATIONS
 PROGRESS_EVERY = 200
 Progress = Callable[[str, int, int], None]
 
-#: Source files larger than this are not read (a quote source is an article, not a dump).
-MAX_SOURCE_BYTES = 20_000_000
 _US = np.int64(1_000_000)
 _MIN_US = np.datetime64("0001-01-01T00:00:00", "us").astype("int64")
 _MAX_US = np.datetime64("9999-12-31T23:59:59.999999", "us").astype("int64")
@@ -105,7 +105,6 @@ def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 # --- ids -------------------------------------------------------------------------------------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 #: Cyrillic and Greek letters that look like Latin ones, folded to them for the comparison.
 _LOOK_ALIKE = str.maketrans(
     "аеорсхуіјѕԁһӏАВЕКМНОРСТХУІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
@@ -113,10 +112,15 @@ _LOOK_ALIKE = str.maketrans(
 )
 
 
+def _visible(text: str) -> str:
+    return "".join(c for c in text if not is_hidden(c))
+
+
 def _id_key(text: str) -> str:
-    """What a reader would take for the same id: case, Unicode form, invisibles and letters of
-    another script that look the same aside."""
-    folded = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    """What a reader would take for the same id: case, Unicode form, characters that show
+    nothing or reorder the text (zero-width, bidirectional controls, fillers: `is_hidden`) and
+    letters of another script that look the same aside."""
+    folded = _visible(unicodedata.normalize("NFKC", _visible(text)))
     return folded.translate(_LOOK_ALIKE).casefold().strip()
 
 
@@ -162,6 +166,7 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
         )
     if (empty | repeated).any():
         events = events[~(empty | repeated)]
+    _check_hidden(events, file, found)
     # Ids that differ only by case, Unicode form or an invisible character: both load, but
     # a link or a URL naming one may mean the other.
     distinct = events["id"].drop_duplicates()
@@ -188,6 +193,32 @@ def _check_ids(events: pd.DataFrame, file: str, found: list) -> tuple[pd.DataFra
                 )
             )
     return events, []
+
+
+def _check_hidden(events: pd.DataFrame, file: str, found: list) -> None:
+    """An id holding a character that shows nothing or reorders the text loads, but looks like
+    another id in a link, a URL or on the card: say which character, by its code point."""
+    ids = events["id"]
+    maybe = ~ids.str.fullmatch(r"[ -~]*")  # only ids with a character past printable ASCII
+    if not maybe.any():
+        return
+    hidden = ids[maybe].map(lambda i: sorted({f"U+{ord(c):04X}" for c in i if is_hidden(c)}))
+    hidden = hidden[hidden.map(len) > 0]
+    if len(hidden):
+        found.append(
+            P.cell_problems(
+                file,
+                events.loc[hidden.index, "row"],
+                "id",
+                ids[hidden.index],
+                [
+                    f"holds a character that shows nothing or reorders the text "
+                    f"({', '.join(h)}): it looks like another id; give a plain one"
+                    for h in hidden
+                ],
+                kept=True,
+            )
+        )
 
 
 # --- places ----------------------------------------------------------------------------------
@@ -254,16 +285,17 @@ def _check_given(given: pd.DataFrame, geocoder, file: str, found: list) -> pd.Se
     plausible = pd.Series(fits[codes] if len(codes) else [], index=given.index, dtype=bool)
     named = given.loc[~plausible, ["name", "country", "region"]].drop_duplicates()
     refs = {}
-    for name, country, region in named.itertuples(index=False):
+    for name, country, region in _worth_asking(named, geocoder).itertuples(index=False):
         try:
             place = _geocode(geocoder, name, country or None, region or None)
         except GeodataError:
             place = None
         refs[(name, country, region)] = (place.lat, place.lon) if place else (np.nan, np.nan)
     # Joined back by a merge, not a dict lookup per row: a million rows hold ten thousand names.
+    none = (np.nan, np.nan)
     named = named.assign(
-        ref_lat=np.array([refs[k][0] for k in refs], dtype="float64"),
-        ref_lon=np.array([refs[k][1] for k in refs], dtype="float64"),
+        ref_lat=np.array([refs.get(k, none)[0] for k in named.itertuples(index=False)], "float64"),
+        ref_lon=np.array([refs.get(k, none)[1] for k in named.itertuples(index=False)], "float64"),
     )
     joined = given[["name", "country", "region"]].merge(
         named, on=["name", "country", "region"], how="left"
@@ -323,6 +355,7 @@ def _look_up(
     keys = places[columns].drop_duplicates()
     answers, reasons = [], {}
     online = bool(getattr(geocoder, "online", False))
+    keys = _worth_asking(keys, geocoder)
     total = len(keys)
     for done, (name, country, region) in enumerate(keys.itertuples(index=False)):
         if progress is not None and done % PROGRESS_EVERY == 0:
@@ -337,12 +370,6 @@ def _look_up(
             reasons[key] = f"could not be looked up ({exc})"
             continue
         if place is None:
-            where = f" in {country}" if country else ""
-            reasons[key] = f"was not found{where} " + (
-                "in the gazetteers or online"
-                if online
-                else "in the gazetteers (online lookup is off)"
-            )
             continue
         answers.append(
             {
@@ -381,6 +408,7 @@ def _look_up(
         table, on=columns, how="left"
     )
     miss = merged[merged["lat"].isna()]
+    why = _why_not_found(miss, reasons, online)
     if len(miss):
         found.append(
             P.cell_problems(
@@ -388,19 +416,14 @@ def _look_up(
                 miss["row"],
                 "places",
                 miss["name"],
-                [
-                    reasons.get(k, "was not found") + "; the event stays on the timeline only"
-                    for k in zip(miss["name"], miss["country"], miss["region"], strict=True)
-                ],
+                why + "; the event stays on the timeline only",
                 kept=True,
             )
         )
     hit = merged[merged["lat"].notna()]
     noted = hit[hit["note"] != ""]
     lost = merged[merged["lat"].isna()].assign(
-        source="", credit="", timezone="",
-        note=[reasons.get(k, "was not found") for k in
-              zip(miss["name"], miss["country"], miss["region"], strict=True)],
+        source="", credit="", timezone="", note=why,
         geo_precision=merged.loc[merged["lat"].isna(), "precision"],
     ).drop(columns=["found_country", "found_region", "gazetteer_precision"])  # fmt: skip
     if len(noted):
@@ -413,6 +436,38 @@ def _look_up(
         geo_precision=hit["precision"].where(hit["precision"] != "", hit["gazetteer_precision"]),
     ).drop(columns=["found_country", "found_region", "gazetteer_precision"])
     return pd.concat([hit, lost]).sort_index()
+
+
+def _why_not_found(miss: pd.DataFrame, reasons: dict, online: bool) -> pd.Series:
+    """Why each place of `miss` has no point: the geocoder's reason where it gave one, else
+    "not found" (asked, or passed over by the screen: the same words), column-wise."""
+    where = "in the gazetteers or online" if online else "in the gazetteers (online lookup is off)"
+    country = miss["country"].astype("str")
+    why = pd.Series(
+        np.where(
+            country != "", "was not found in " + country + " " + where, "was not found " + where
+        ),
+        index=miss.index,
+        dtype=object,
+    )
+    if reasons and len(miss):
+        given = pd.DataFrame(list(reasons), columns=["name", "country", "region"])
+        given["reason"] = list(reasons.values())
+        said = miss[["name", "country", "region"]].merge(given, how="left")["reason"].to_numpy()
+        why = why.where(pd.isna(said), said)
+    return why.astype("str")
+
+
+def _worth_asking(keys: pd.DataFrame, geocoder) -> pd.DataFrame:
+    """The (name, ...) rows some geocoder of the chain may hold: a name none can hold is passed
+    over at the cost of one normalised key (a million distinct unknown names take seconds,
+    where asking each gazetteer in turn took a minute and a half)."""
+    screen = getattr(geocoder, "might_know", None)
+    if screen is None or keys.empty:
+        return keys
+    names = keys["name"].drop_duplicates()
+    known = pd.Series([screen(n) for n in names], index=names.to_numpy(), dtype=bool)
+    return keys[keys["name"].map(known).to_numpy(dtype=bool)]
 
 
 def _geocode(geocoder, name, country, region):
@@ -661,23 +716,25 @@ def read_source(base: Path | None, name: str) -> tuple[str | None, str]:
         return None, "cannot be checked: the table was not read from a folder"
     if any(ord(c) < 32 for c in name):
         return None, "holds a control character; give a plain file name"
-    path = (base / name).resolve()
-    # A table must not make the app show an arbitrary file of the machine.
-    if not path.is_relative_to(base):
-        return None, "must be a file in the table's own folder"
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None, f"is missing: no file {name} beside the table; quotes are not verified"
-    except OSError as exc:
-        return None, f"cannot be read ({exc.__class__.__name__})"
-    # A named pipe or a device would block the load for ever.
-    if not stat.S_ISREG(info.st_mode):
-        return None, "is not a regular file"
+    # A table must not make the app show an arbitrary file of the machine (the folder is a
+    # boundary: `timeline.model.boundary`).
+    path, why = inside(base, name)
+    if path is None:
+        return None, f"must be a file in the table's own folder: it {why}"
+    info, why = regular_file(path)  # a named pipe or a device would block the load for ever
+    if info is None:
+        if why == "does not exist":
+            return None, f"is missing: no file {name} beside the table; quotes are not verified"
+        return None, why
+    too_large = f"is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; not read"
     if info.st_size > MAX_SOURCE_BYTES:
-        return None, f"is larger than {MAX_SOURCE_BYTES // 1_000_000} MB; not read"
+        return None, too_large
     try:
-        return path.read_text("utf-8"), ""
+        data = read_at_most(path, MAX_SOURCE_BYTES)
+        if len(data) > MAX_SOURCE_BYTES:
+            return None, too_large
+        # Lines end in "\n" whatever the file wrote, as reading text in Python gives them.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), ""
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot be read as UTF-8 text ({exc.__class__.__name__})"
 

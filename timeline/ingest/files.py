@@ -6,12 +6,12 @@ for a file of our curated format or any other that its content reveals.
 
 A story folder holds `story.toml` (naming its table), or else one `events.csv`, or else one
 file of a supported format; a `places.csv` beside the table is its own gazetteer, searched
-before the packaged ones.
+before the packaged ones. The folder is a boundary (`timeline.model.boundary`): a table or a
+gazetteer it names or links outside itself is refused, with a message that says so.
 """
 
 from __future__ import annotations
 
-import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,39 +23,51 @@ from timeline.ingest.enrich import finish
 from timeline.ingest.readers import ReadOptions, formats, read
 from timeline.memory import LARGE, give_back
 from timeline.model import problems as P
+from timeline.model.boundary import inside, read_at_most, regular_file
+from timeline.model.limits import MAX_GAZETTEER_BYTES, MAX_TABLE_BYTES
 from timeline.model.tables import EventTable, Intake
 
-#: Files larger than this are refused with a message rather than read into memory blindly.
-MAX_TABLE_BYTES = 4_000_000_000
 STORY_FILE = "story.toml"
 PLACES_FILE = "places.csv"
 
 
 def resolve_table(path: str | Path) -> tuple[Path, str | None]:
-    """The table file a path means (a story folder names its own), or the path and why not."""
+    """The table file a path means (a story folder names its own), or the path and why not.
+
+    A folder's table must lie inside it: a story.toml naming `../elsewhere/private.csv` or an
+    absolute path, or an events.csv that links elsewhere, is refused (the why says which)."""
     path = Path(path)
     if not path.is_dir():
         return path, None
     story = path / STORY_FILE
-    if story.is_file():
+    if story.is_file() and inside(path, STORY_FILE)[0] is not None:
         import tomllib
 
         try:
             name = tomllib.loads(story.read_text("utf-8")).get("table", "events.csv")
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             name = "events.csv"
-        if isinstance(name, str) and (path / name).is_file():
-            return path / name, None
-    if (path / "events.csv").is_file():
-        return path / "events.csv", None
+        if isinstance(name, str):
+            table, why = inside(path, name)
+            if table is None:
+                return path, f"{STORY_FILE} names the table {name!r}, which {why}; refused"
+            if table.is_file():
+                return table, None
+    named = path / "events.csv"
+    if named.is_file() or named.is_symlink():
+        table, why = inside(path, named.name)
+        return (table, None) if table is not None else (path, f"has an events.csv that {why}")
     extensions = {e for f in formats().values() for e in f.extensions}
-    candidates = sorted(
+    found = sorted(
         p
         for p in path.iterdir()
-        if p.is_file() and p.suffix.lower() in extensions and p.name != PLACES_FILE
+        if p.suffix.lower() in extensions and p.name != PLACES_FILE and p.is_file()
     )
+    candidates = [p for p in found if inside(path, p.name)[0] is not None]
     if len(candidates) == 1:
         return candidates[0], None
+    if not candidates and found:
+        return path, f"has a table file that is a link out of the folder ({found[0].name}); refused"
     if not candidates:
         return path, "is a folder with no story.toml, no events.csv and no table file"
     names = ", ".join(p.name for p in candidates[:5])
@@ -125,10 +137,22 @@ def _intake(table_path: Path, file: str, fmt, options: ReadOptions, progress) ->
 
 def story_places(folder: Path) -> tuple[tuple[Gazetteer, ...], list[pd.DataFrame]]:
     """The story's own gazetteer (`places.csv` beside its table), with every good row, and a
-    problem for each row left out or still to be filled in: a bad row costs that row only."""
+    problem for each row left out or still to be filled in: a bad row costs that row only.
+
+    One that leaves the folder (a link to /etc/passwd), is not a regular file or is larger
+    than `MAX_GAZETTEER_BYTES` is not read: one problem says why, and the table loads."""
     path = folder / PLACES_FILE
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return (), []
+    target, why = inside(folder, PLACES_FILE)
+    info = None
+    if target is not None:
+        info, why = regular_file(target)
+    if info is not None and info.st_size > MAX_GAZETTEER_BYTES:
+        why = f"is larger than {MAX_GAZETTEER_BYTES // 1_000_000} MB"
+    if why:
+        refused = P.file_problem(str(path), f"{why}; the story's own gazetteer is not used")
+        return (), [refused.assign(kept=True)]
     gazetteer, problems = Gazetteer.from_path_keeping(path)
     if not problems:
         return (gazetteer,), []
@@ -152,19 +176,17 @@ def story_geocoder(gazetteers=(), *, online: bool = False):
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, str]:
-    try:
-        info = path.stat()
-    except OSError as exc:
-        return None, f"cannot be read: {exc.strerror or exc}"
-    # A named pipe or a device would block the app's load for ever.
-    if not stat.S_ISREG(info.st_mode):
-        return None, "is not a regular file"
+    info, why = regular_file(path)  # a named pipe or a device would block the load for ever
+    if info is None:
+        return None, why if why != "does not exist" else "cannot be read: No such file or directory"
+    too_large = f"is larger than {MAX_TABLE_BYTES / 1e9:g} GB, the most a table file may be"
     if info.st_size > MAX_TABLE_BYTES:
-        return None, f"is larger than {MAX_TABLE_BYTES // 1_000_000_000} GB"
+        return None, too_large
     try:
-        return path.read_bytes(), ""
+        data = read_at_most(path, MAX_TABLE_BYTES)
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror or exc}"
+    return (None, too_large) if len(data) > MAX_TABLE_BYTES else (data, "")
 
 
 def read_events(path: str | Path, *, geocoder=None, fmt: str | None = None) -> EventTable:

@@ -19,6 +19,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from geodata.untrusted import loads_json
+from timeline.model.limits import MAX_COLUMNS
+from timeline.model.problems import file_problem
+
 PREFIX = "extra."
 
 
@@ -59,31 +63,53 @@ def from_columns(cells: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def from_records(records: Iterable[Mapping | None], index: pd.Index) -> pd.DataFrame:
-    """`extra.KEY` columns from one dict per row (None or {} where a row has none)."""
+def from_records(
+    records: Iterable[Mapping | None], index: pd.Index
+) -> tuple[pd.DataFrame, list[str]]:
+    """`extra.KEY` columns from one dict per row (None or {} where a row has none), and the
+    keys left out: past `MAX_COLUMNS` distinct keys (in order of first use), the rest are not
+    kept (`left_out_problem` says so), as a table's columns past it are not read."""
     rows = [dict(r) if r else {} for r in records]
     keys = list(dict.fromkeys(k for r in rows for k in r))
+    keys, left_out = keys[:MAX_COLUMNS], [str(k) for k in keys[MAX_COLUMNS:]]
     data = {PREFIX + str(k): [as_text(r.get(k)) for r in rows] for k in keys}
-    return pd.DataFrame(data, index=index, dtype="str") if keys else pd.DataFrame(index=index)
+    frame = pd.DataFrame(data, index=index, dtype="str") if keys else pd.DataFrame(index=index)
+    return frame, left_out
 
 
-def from_json_cells(cells: pd.Series) -> tuple[pd.DataFrame, pd.Index]:
-    """`extra.KEY` columns from JSON object cells ("" for none), and the rows whose cell is not
-    a JSON object (kept whole under `extra.extra`, so nothing is lost)."""
+def left_out_problem(file: str, left_out: list[str]) -> list[pd.DataFrame]:
+    """The one problem for fields left out past `MAX_COLUMNS` (none when none were)."""
+    if not left_out:
+        return []
+    problem = file_problem(
+        file,
+        f"its records have more than {MAX_COLUMNS:,} fields; the first {MAX_COLUMNS:,} are "
+        f"kept, the other {len(left_out):,} (from {left_out[0]!r} on) are left out (every "
+        "record is still loaded)",
+    )
+    problem["kept"] = True
+    return [problem]
+
+
+def from_json_cells(cells: pd.Series) -> tuple[pd.DataFrame, pd.Index, list[str]]:
+    """`extra.KEY` columns from JSON object cells ("" for none), the rows whose cell is not
+    a JSON object (kept whole under `extra.extra`, so nothing is lost), and the keys left out
+    past `MAX_COLUMNS`."""
     records, bad = [], []
     for row, cell in zip(cells.index, cells.to_numpy(dtype=object), strict=True):
         if not cell:
             records.append(None)
             continue
         try:
-            value = json.loads(cell)
-        except (ValueError, RecursionError):
+            value = loads_json(cell)
+        except ValueError:  # not JSON, or nested past the bound
             value = None
         if not isinstance(value, dict):
             bad.append(row)
             value = {"extra": cell}
         records.append(value)
-    return from_records(records, cells.index), pd.Index(bad, dtype="int64")
+    frame, left_out = from_records(records, cells.index)
+    return frame, pd.Index(bad, dtype="int64"), left_out
 
 
 def merged(frames: Iterable[pd.DataFrame], index: pd.Index) -> pd.DataFrame:

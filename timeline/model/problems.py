@@ -73,6 +73,30 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     )
 
 
+def format_problems(problems: pd.DataFrame) -> list[str]:
+    """`format_problem` of every row, column-wise: a million problems in seconds, where one
+    call per row took minutes."""
+    if problems.empty:
+        return []
+    p = problems.reset_index(drop=True)
+    row = p["row"].astype("Int64")
+    has_row = row.notna().to_numpy()
+    where = p["file"].astype("str")
+    where = where.where(~has_row, where + ":" + row.astype("str"))
+    column = p["column"].astype("str")
+    where = where.where(column == "", where + ":" + column)
+    text = where + ": " + p["problem"].astype("str")
+    value = p["value"].astype("str")
+    given = (value != "").to_numpy()
+    if given.any():
+        shown = value[given]
+        shown = shown.where(shown.str.len() <= 80, shown.str.slice(0, 77) + "...")
+        text[given] = text[given] + " (got " + shown.map(repr).astype("str") + ")"
+    lost = ~p["kept"].astype(bool).to_numpy() & has_row
+    text[lost] = text[lost] + " [row not loaded]"
+    return text.tolist()
+
+
 def format_problem(p: pd.Series) -> str:
     """`file:row:column: problem (got 'value')`, the form an editor can jump to."""
     where = p["file"]

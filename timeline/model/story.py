@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from timeline.model.boundary import inside
 from timeline.model.problems import empty_problems
 from timeline.model.times import EXAMPLE_INSTANT, parse_instant
 from timeline.model.vocab import Category
@@ -522,7 +523,10 @@ def parse_story(text: str, *, file: str, folder: Path, events: pd.DataFrame | No
         return replace(default_story(folder / "events.csv", events), problems=report.table())
     r = _Reader(data, report, events)
     r.unknown_keys(data, {k.split(".")[0].split("[")[0] for k in KEYS}, "")
-    table = folder / r.get(data, "table", "table", _text, "events.csv")
+    name = r.get(data, "table", "table", _text, "events.csv")
+    if inside(folder, name)[0] is None:  # never opened: `resolve_table` refuses it too
+        report.add("table", name, f"{inside(folder, name)[1]}; the table is refused", kept=False)
+    table = folder / name
     whole = _window(r, data, "", WHOLE_LABEL)
     if whole is None:
         whole = data_window(events)

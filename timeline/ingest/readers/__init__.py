@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from timeline.ingest.readers._cells import wide_encoding, wide_text_problem
+from timeline.ingest.readers._sheets import is_workbook, workbook_refusal
 from timeline.model import problems as P
 from timeline.model.tables import Intake
 
@@ -94,6 +96,12 @@ def read(data: bytes, *, file: str, fmt: str | None = None, options: ReadOptions
     known = formats()
     if not data or data.isspace():  # (not strip(): a copy of the whole file)
         return Intake.failed(file, fmt or "unknown", P.file_problem(file, "the file is empty"))
+    if is_workbook(data) and (refused := workbook_refusal(data)) is not None:
+        # A zip bomb is refused from the zip's directory, before any sniffer inflates a part.
+        return Intake.failed(file, fmt or "unknown", P.file_problem(file, refused))
+    if not data.startswith((b"PK", b"PAR1")) and (wide := wide_encoding(data)) is not None:
+        # Every text format would call it "not UTF-8" or "no format": say what it is.
+        return Intake.failed(file, fmt or "unknown", wide_text_problem(file, wide))
     if fmt is None and options.mapping:
         fmt = "mapped"
     if fmt is None:

@@ -17,9 +17,45 @@ import numpy as np
 import pandas as pd
 
 from timeline.model import problems as P
+from timeline.model.limits import MAX_COLUMNS, MAX_TABLE_BYTES
 
 BOM = "\ufeff"
+# The csv module refuses a cell past 131,072 characters by default, and with it the whole
+# file; a cell is bounded by the file's own size limit instead. (Process-wide: the module
+# keeps one limit, and no reader of ours wants a smaller one.)
+csv.field_size_limit(max(csv.field_size_limit(), MAX_TABLE_BYTES))
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The name "UTF-16" or "UTF-32" when the bytes are text in one of those (by its BOM,
+    or, without one, by a NUL beside every ASCII character), else None."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:4000]
+    if len(head) >= 8 and head.count(0) * 2 >= len(head) * 0.9:
+        if head[1::4].count(0) == len(head[1::4]) and head[2::4].count(0) == len(head[2::4]):
+            return "UTF-32"
+        if head[0::2].count(0) == len(head[0::2]) or head[1::2].count(0) == len(head[1::2]):
+            return "UTF-16"
+    return None
+
+
+def wide_text_problem(file: str, encoding: str) -> pd.DataFrame:
+    return P.file_problem(
+        file,
+        f"is {encoding} text; this tool reads UTF-8: save it as UTF-8 (in a spreadsheet: "
+        "CSV UTF-8) and open it again; nothing was loaded",
+    )
 
 
 def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]]:
@@ -29,6 +65,8 @@ def decode(data: bytes | str, file: str) -> tuple[str | None, list[pd.DataFrame]
     wrong code page would be a wrong fact on every card.
     """
     if isinstance(data, bytes):
+        if (wide := wide_encoding(data)) is not None:
+            return None, [wide_text_problem(file, wide)]
         # Excel writes a byte-order mark; it would glue itself to the first column's name. Cut
         # off through a view: a slice of the bytes, or of the text, would copy the whole file.
         skip = 3 if data.startswith(BOM.encode("utf-8")) else 0
@@ -60,12 +98,17 @@ def read_cells(
     Blank rows are dropped (after numbering, so the rows after them keep their numbers). A
     row with more cells than the header is skipped and reported; one with fewer is padded.
     Duplicate or empty header names are reported, the later copy renamed so nothing is lost.
+    Columns past `MAX_COLUMNS` are left out, with one problem: every column costs the checks
+    and the store milliseconds, whatever its rows.
     """
+    width = _header_width(text, delimiter)
+    wide = [too_many_columns(file, width)] if width > MAX_COLUMNS else []
     if text.count("\r") != text.count("\r\n"):  # (counted: a replace would copy the text)
         # A lone carriage return: the C parser splits a quoted cell there, the csv module
         # (and every spreadsheet) reads it as part of the cell.
-        return _read_cells_csv_module(text, file, delimiter=delimiter, header=header)
-    if len(text) > ARROW_FROM:
+        cells, found = _read_cells_csv_module(text, file, delimiter=delimiter, header=header)
+        return cells, wide + found
+    if len(text) > ARROW_FROM and not wide:
         raw = _read_cells_arrow(text, delimiter=delimiter)
         if raw is not None:
             if header:
@@ -85,6 +128,7 @@ def read_cells(
                 skip_blank_lines=False,
                 on_bad_lines="warn",
                 engine="c",
+                usecols=range(MAX_COLUMNS) if wide else None,
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
@@ -97,7 +141,7 @@ def read_cells(
         # Named here rather than by pandas, which would rename a repeated name silently.
         raw.columns = list(raw.iloc[0]) if len(raw) else []
         raw = raw.iloc[1:]
-    found = [
+    found = wide + [
         P.file_problem(file, f"has more cells than the header ({reason})", row=row)
         for row, reason in sorted(skipped.items())
     ]
@@ -186,6 +230,27 @@ def _read_cells_arrow(text: str, *, delimiter: str) -> pd.DataFrame | None:
     return raw
 
 
+def _header_width(text: str, delimiter: str) -> int:
+    """Cells in the first record (the header), read alone from the text's head (a StringIO of
+    the whole text would copy it)."""
+    try:
+        head = io.StringIO(text[:HEADER_CHARS], newline="")
+        return len(next(csv.reader(head, delimiter=delimiter), []))
+    except csv.Error:
+        return 0
+
+
+def too_many_columns(file: str, width: int) -> pd.DataFrame:
+    problem = P.file_problem(
+        file,
+        f"has {width:,} columns; only the first {MAX_COLUMNS:,} are read, the other "
+        f"{width - MAX_COLUMNS:,} are left out (every row is still loaded)",
+        row=1,
+    )
+    problem["kept"] = True
+    return problem
+
+
 def _read_cells_csv_module(
     text: str, file: str, *, delimiter: str, header: bool
 ) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
@@ -195,6 +260,7 @@ def _read_cells_csv_module(
         return None, [P.file_problem(file, f"is not a readable CSV table: {exc}")]
     if not records:
         return None, [P.file_problem(file, "the file is empty")]
+    records = [cells[:MAX_COLUMNS] if len(cells) > MAX_COLUMNS else cells for cells in records]
     names = records[0] if header else [str(i) for i in range(max(map(len, records)))]
     body = records[1:] if header else records
     first = P.FIRST_DATA_ROW if header else 1

@@ -239,7 +239,8 @@ class Collector:
 
     def intake(self, story: dict | None = None, sources: dict | None = None) -> Intake:
         events = pd.DataFrame(self.events, columns=list(INTAKE_EVENTS.names))
-        fields = extras.from_records((e.get("extra") for e in self.events), events.index)
+        fields, left_out = extras.from_records((e.get("extra") for e in self.events), events.index)
+        self.problems.extend(extras.left_out_problem(self.file, left_out))
         for column in _TIME_COLUMNS:
             values = [NAT if v is None or v is pd.NaT else v for v in events[column]]
             events[column] = pd.Series(np.array(values, dtype="datetime64[us]"), index=events.index)

@@ -63,7 +63,13 @@ def intake_from_cells(raw: pd.DataFrame, file: str, found: list, *, fmt: str) ->
     strange = [c for c in unknown if not extras.is_extra(c)]
     if strange:
         p = P.file_problem(
-            file, f"unknown column {', '.join(strange)} is kept with each event (extra)", row=1
+            file,
+            (
+                f"unknown columns {_listed(strange)} are kept with each event (extra)"
+                if len(strange) > 1
+                else f"unknown column {strange[0]} is kept with each event (extra)"
+            ),
+            row=1,
         )
         p["kept"] = True
         found.append(p)
@@ -89,14 +95,21 @@ def intake_from_cells(raw: pd.DataFrame, file: str, found: list, *, fmt: str) ->
     )
 
 
+def _listed(names: list[str], shown: int = 10) -> str:
+    """Names for one line: the first ten, then how many more."""
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _unneutralise(raw: pd.DataFrame) -> pd.DataFrame:
     """Take off the apostrophe our export puts before a cell a spreadsheet would run as a
-    formula ('=1+1), so a round trip gives back the text as it was."""
+    formula ('=1+1, and ''=1 for a cell that was '=1), so a round trip gives back the text as
+    it was (`timeline.export.tables.neutralise_formulas`)."""
     for column in raw.columns:
         cells = raw[column]
         if not cells.str.startswith("'").any():  # the common case, at a tenth of the cost
             continue
-        marked = cells.str.match(r"^'[=+\-@\t\r\n]")
+        marked = cells.str.match(r"^''*[=+\-@\t\r\n]")
         if marked.any():
             raw[column] = cells.where(~marked, cells.str.slice(1))
     return raw
@@ -106,7 +119,8 @@ def _extra(raw: pd.DataFrame, unknown: list[str], file: str, found: list) -> pd.
     """The `extra.*` columns: the `extra` JSON cell's fields, then the columns this format does
     not know (a column of a name already in the cell wins: it is what the curator sees)."""
     given = raw["extra"] if "extra" in raw.columns else pd.Series("", index=raw.index)
-    fields, bad = extras.from_json_cells(given)
+    fields, bad, left_out = extras.from_json_cells(given)
+    found += extras.left_out_problem(file, left_out)
     if len(bad):
         found.append(
             row_problems(file, bad, "extra", given, "is not a JSON object; kept as text", kept=True)

@@ -26,13 +26,13 @@ another reader reads it losslessly, so `sniff` leaves it alone.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import numpy as np
 
+from geodata.untrusted import JSONRefused, loads_json
 from timeline.ingest.readers import Format, ReadOptions
-from timeline.ingest.readers._cells import decode
+from timeline.ingest.readers._json import read_json
 from timeline.ingest.readers._parts import (
     BadTime,
     Collector,
@@ -127,7 +127,7 @@ def _unix(value: float) -> Interval:
     seconds = value / 1000 if abs(value) >= 1e11 else value
     try:
         moment = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
-    except OverflowError:
+    except (OverflowError, ValueError):  # past year 9999, or not a number at all (NaN)
         raise BadTime(f"is a Unix time ({value}) outside the years 1 to 9999") from None
     lo = np.datetime64(moment, "us")
     return Interval(lo, lo, "minute", 0)
@@ -318,14 +318,9 @@ def map_feature(c: Collector, n: int, feature: dict) -> None:
 
 
 def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
-    text, found = decode(data, file)
+    doc, found = read_json(data, file)
     c = Collector(file, NAME, problems=list(found))
-    if text is None:
-        return c.intake()
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        c.problem(None, "", "", f"is not valid JSON: {exc.msg} (line {exc.lineno})", kept=False)
+    if doc is None:
         return c.intake()
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
@@ -350,8 +345,8 @@ def _generator(data: bytes) -> str | None:
     """The top-level "generator" member, read whole when the file is small enough."""
     if len(data) <= 4_000_000:
         try:
-            doc = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            doc = loads_json(data)
+        except (UnicodeDecodeError, JSONRefused):
             doc = None
         if isinstance(doc, dict):
             value = doc.get("generator")

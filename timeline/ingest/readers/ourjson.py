@@ -7,12 +7,10 @@ Records are numbered from 1 in messages ("row" 3 is the third event).
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from timeline.ingest.readers import Format, ReadOptions
-from timeline.ingest.readers._cells import decode
+from timeline.ingest.readers._json import read_json
 from timeline.ingest.readers.curated import COLUMNS, events_from_cells, links_from_cells
 from timeline.model import extras
 from timeline.model import problems as P
@@ -72,7 +70,9 @@ def records_to_intake(records: list, file: str, fmt: str, story: dict) -> Intake
     raw = pd.DataFrame([c for _, c in cells], columns=list(COLUMNS), dtype="str")
     raw.index = pd.Index([n for n, _ in cells], dtype="int64")
     events, dropped = events_from_cells(raw, file, found)
-    events = events.join(extras.from_records(fields, raw.index))
+    fields, left_out = extras.from_records(fields, raw.index)
+    found += extras.left_out_problem(file, left_out)
+    events = events.join(fields)
     links = links_from_cells(raw, events["id"])
     frame = pd.DataFrame(
         places, columns=["row", "event_id", "order", *_PLACE_KEYS, "precision", "precision_source"]
@@ -101,13 +101,9 @@ def _text(value) -> str:
 
 
 def load_json(data: bytes, file: str) -> tuple[dict | None, list]:
-    text, found = decode(data, file)
-    if text is None:
+    document, found = read_json(data, file)
+    if document is None:
         return None, found
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        return None, [P.file_problem(file, f"is not valid JSON: {exc}")]
     if not isinstance(document, dict):
         return None, [P.file_problem(file, "is not a JSON object at the top level")]
     return document, found

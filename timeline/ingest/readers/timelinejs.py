@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from timeline.ingest.readers import Format, ReadOptions
-from timeline.ingest.readers._cells import decode
+from timeline.ingest.readers._json import read_json
 from timeline.ingest.readers._parts import (
     UNITS,
     BadTime,
@@ -212,14 +212,9 @@ def _shape(doc: dict) -> tuple[list, dict | None, list, str]:
 
 
 def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
-    text, found = decode(data, file)
+    doc, found = read_json(data, file)
     c = Collector(file, NAME, problems=list(found))
-    if text is None:
-        return c.intake()
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        c.problem(None, "", "", f"is not valid JSON: {exc.msg} (line {exc.lineno})", kept=False)
+    if doc is None:
         return c.intake()
     if not isinstance(doc, dict):
         c.problem(None, "", "", "is not a TimelineJS object with events", kept=False)

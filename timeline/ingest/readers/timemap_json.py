@@ -8,10 +8,8 @@ extra with the filters. Rows are the 1-based record numbers ("record 3").
 
 from __future__ import annotations
 
-import json
-
 from timeline.ingest.readers import Format, ReadOptions
-from timeline.ingest.readers._cells import decode
+from timeline.ingest.readers._json import first_value, read_json
 from timeline.ingest.readers._parts import Collector
 from timeline.ingest.readers.timemap import FACETS, map_events
 from timeline.model.tables import Intake
@@ -20,15 +18,9 @@ NAME = "timemap-json"
 
 
 def read(data: bytes, *, file: str, options: ReadOptions) -> Intake:
-    text, found = decode(data, file)
+    records, found = read_json(data, file)
     c = Collector(file, NAME, problems=list(found))
-    if text is None:
-        return c.intake()
-    try:
-        records = json.loads(text)
-    except json.JSONDecodeError as exc:
-        c.problem(exc.lineno, "", "", f"is not valid JSON: {exc.msg} (line {exc.lineno})",
-                  kept=False)  # fmt: skip
+    if records is None:
         return c.intake()
     if not isinstance(records, list):
         c.problem(None, "", "", "is not a JSON list of events", kept=False)
@@ -51,9 +43,10 @@ def sniff(data: bytes, name: str) -> str | None:
     start = head.find("{")
     if start < 0:
         return "is not a JSON list of objects"
-    try:
-        first, _ = json.JSONDecoder().raw_decode(head[start:])
-    except json.JSONDecodeError:
+    first, why_not = first_value(head[start:])
+    if "nested" in why_not:
+        return f"its first record {why_not}"
+    if first is None:
         return "its first record is not a JSON object (or is longer than 8 KB)"
     if not isinstance(first, dict):
         return "is not a JSON list of objects"
