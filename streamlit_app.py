@@ -575,7 +575,7 @@ def window_controls(view: S.View) -> None:
             "Pause" if view.playing else "Play",
             key="play",
             icon=":material/pause:" if view.playing else ":material/play_arrow:",
-            on_click=lambda: act(S.toggle_play, time.monotonic()),
+            on_click=lambda playing=not view.playing: act(S.set_playing, playing, time.monotonic()),
         )
         st.selectbox(
             "Speed",

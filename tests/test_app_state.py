@@ -80,15 +80,17 @@ def test_a_bin_becomes_the_window_on_whole_hours():
 
 
 def test_play_ticks_once_a_second_and_stops_at_the_end():
-    v = S.toggle_play(view("2025-03-25T00:00Z", "2025-03-25T20:00Z"), now=100.0)
+    v = S.set_playing(view("2025-03-25T00:00Z", "2025-03-25T20:00Z"), True, now=100.0)
     assert v.playing and v.last_tick == 100.0
     assert S.tick(v, now=100.5) is v  # too soon
     v = S.tick(S.set_step(v, 6), now=101.0)
     assert v.window == (T("2025-03-25T04:00Z"), BOUNDS[1]) and not v.playing
     # Play at the end starts again from the beginning.
-    again = S.toggle_play(v, now=200.0)
+    again = S.set_playing(v, True, now=200.0)
     assert again.playing and again.window[0] == BOUNDS[0]
-    assert not S.toggle_play(again, now=201.0).playing
+    assert S.set_playing(again, True, now=200.5) is again  # a second press of Play: no restart
+    assert not S.set_playing(again, False, now=201.0).playing
+    assert not S.set_playing(S.set_playing(again, False, 201.0), False, 202.0).playing
 
 
 def test_filters_and_the_table_and_the_map():

@@ -250,7 +250,7 @@ def test_play_moves_the_window_and_pause_stops_it(page, app_url):
     expect(pause).to_be_enabled(timeout=90_000)
     expect(pause).to_contain_text("Pause")
     click_button(page, "play", fragment=False)
-    expect(page.locator(".st-key-play button")).to_contain_text("Play")
+    expect(page.locator(".st-key-play button")).to_contain_text("Play", timeout=30_000)
     wait_for_app(page)
     paused_at = query(page)["from"]
     page.wait_for_timeout(2500)

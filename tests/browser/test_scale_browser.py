@@ -23,6 +23,7 @@ from .helpers import (
     open_app,
     plotly_figure_json,
     screenshot,
+    script_runs,
     wait_for_app,
 )
 
@@ -69,6 +70,13 @@ def test_the_whole_table_draws_cells_and_a_histogram_and_a_cell_lists_its_events
     # Once drawn, the browser reports the map's view and the server draws that view's cells.
     expect(page.get_by_text("in the map's view")).to_be_visible(timeout=60_000)
     wait_for_app(page, timeout=60_000, settle=600)
+    # Then the page rests: a redrawn map reports the same view and nothing reruns. (A new
+    # MapLibre map of the redrawn figure was fitted again, reported a new view, and the page
+    # reran about once a second for as long as it was open.) Waiting is the point here.
+    runs = script_runs(page)
+    before = (runs.full, runs.fragment)
+    page.wait_for_timeout(4000)
+    assert (runs.full, runs.fragment) == before, "the page kept rerunning with no reader action"
 
     cells = _cells(plotly_figure_json(page, 0))
     assert 20 < len(cells) < 5_000

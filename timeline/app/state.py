@@ -244,10 +244,14 @@ def page_to(view: View, page: int) -> View:
 # --- Play -----------------------------------------------------------------------------------------
 
 
-def toggle_play(view: View, now: float) -> View:
-    """Play from where the window is (from the start when it is at the end), or Pause."""
-    if view.playing:
+def set_playing(view: View, playing: bool, now: float) -> View:
+    """Play from where the window is (from the start when it is at the end), or Pause: what
+    the button said when it was pressed, not a toggle, so a press that reaches the server
+    late (after a tick's rerun) or twice still does what the reader asked."""
+    if not playing:
         return replace(view, playing=False)
+    if view.playing:
+        return view
     playing = replace(view, playing=True, last_tick=now)
     lo, hi = view.window
     if hi >= view.bounds[1]:

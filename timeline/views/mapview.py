@@ -26,6 +26,10 @@ export default function (component) {
   s.selector = (data && data.selector) || ".st-key-map .js-plotly-plot";
   const send = (map) => {
     if (!s.report) return;
+    // A map not laid out yet (plotly makes a new one at its default size, then resizes it)
+    // has no view worth drawing: its resize sends the real one.
+    const canvas = map.getCanvas();
+    if (!canvas.clientWidth || !canvas.clientHeight) return;
     const b = map.getBounds();
     const c = map.getCenter();
     const view = {
@@ -44,10 +48,12 @@ export default function (component) {
     const map = layout && layout.map && layout.map._subplot && layout.map._subplot.map;
     if (!map || s.maps.has(map)) return;
     s.maps.add(map);
-    map.on("moveend", () => {
+    const later = () => {
       clearTimeout(s.timer);
       s.timer = setTimeout(() => send(map), 400);
-    });
+    };
+    map.on("moveend", later);
+    map.on("resize", later);
   };
   attach();
   const poll = setInterval(attach, 500);

@@ -126,6 +126,12 @@ def write_city_labels(world_tsv_gz: Path, out: Path, *, min_population: int = CI
 _SCRIPT = r"""
 (function () {
   const spec = __SPEC__;
+  // Each run of the script supersedes the ones before: an older run still waiting for the map
+  // must not apply its spec (its fit) to the map a newer run drew.
+  const run = (window.__tmRun = (window.__tmRun || 0) + 1);
+  // The fit is the page's, not one map's: plotly may make a new MapLibre map for a new figure,
+  // and a new map of the same figure must not be fitted again once the reader has moved it.
+  const fitted = (window.__tmFit = window.__tmFit || {key: null, userMoved: false});
   const css = 'position:absolute;pointer-events:none;transform:translate(-50%,-50%);';
   function findMap() {
     const gds = [...document.querySelectorAll('.js-plotly-plot')].filter(
@@ -207,6 +213,7 @@ _SCRIPT = r"""
   function fit(m) {
     const b = m.__tm.spec.bounds;
     const w = m.getCanvas().clientWidth;
+    if (!w || !m.getCanvas().clientHeight) return;  // not laid out yet: its resize fits it
     if (b) {
       const pad = Math.min(48, w / 8);
       m.fitBounds(b, {padding: pad, maxZoom: 7, animate: false});
@@ -215,6 +222,7 @@ _SCRIPT = r"""
     }
   }
   function attach(tries) {
+    if (run !== window.__tmRun) return;
     const gd = findMap();
     const m = gd && gd._fullLayout.map._subplot.map;
     const want = gd && gd.layout && gd.layout.map;
@@ -230,8 +238,8 @@ _SCRIPT = r"""
       m.getContainer().appendChild(layer);
       m.__tm = {layer: layer, fitKey: null, tileError: false};
       m.on('move', () => draw(m));
-      m.on('movestart', e => { if (e.originalEvent) m.__tm.userMoved = true; });
-      m.on('resize', () => { if (!m.__tm.userMoved) fit(m); });
+      m.on('movestart', e => { if (e.originalEvent) window.__tmFit.userMoved = true; });
+      m.on('resize', () => { if (!window.__tmFit.userMoved) fit(m); });
       m.on('error', e => {
         if (m.__tm.spec && m.__tm.spec.online && !m.__tm.tileError) {
           m.__tm.tileError = true; draw(m);
@@ -239,17 +247,21 @@ _SCRIPT = r"""
       });
     }
     m.__tm.spec = spec;
-    if (spec.fitKey !== m.__tm.fitKey && spec.keepView) {
-      // The reader's own view, drawn again: no fit (nor a late one, nor one on resize).
+    if (spec.fitKey !== fitted.key) {
+      fitted.key = spec.fitKey;
+      // The reader's own view, drawn again (keepView): no fit, nor a late one, nor one on
+      // resize. A new window or "Fit to window": fit until the reader moves the map.
+      fitted.userMoved = Boolean(spec.keepView);
+    }
+    if (m.__tm.fitKey !== spec.fitKey) {
       m.__tm.fitKey = spec.fitKey;
-      m.__tm.userMoved = true;
-    } else if (spec.fitKey !== m.__tm.fitKey) {
-      m.__tm.fitKey = spec.fitKey;
-      m.__tm.userMoved = false;
-      fit(m);
-      // Streamlit may size the chart after the first draw, and plotly may apply the figure's
-      // own view late: fit again while the reader has not moved the map.
-      for (const ms of [250, 800, 2000]) setTimeout(() => { if (!m.__tm.userMoved) fit(m); }, ms);
+      if (!fitted.userMoved) {
+        fit(m);
+        // Streamlit may size the chart after the first draw, and plotly may apply the
+        // figure's own view late: fit again while the reader has not moved the map.
+        const later = () => { if (run === window.__tmRun && !fitted.userMoved) fit(m); };
+        for (const ms of [250, 800, 2000]) setTimeout(later, ms);
+      }
     }
     draw(m);
     for (const [key, url] of [['__tmCities', spec.cities], ['__tmCountries', spec.countries]]) {
