@@ -247,3 +247,16 @@ def test_two_tables_in_one_folder_have_their_own_stores(tmp_path):
     assert table_key(tmp_path / "a.csv", online=False) != table_key(
         tmp_path / "b.csv", online=False
     )
+
+
+def test_the_seed_store_loads_into_an_in_memory_duckdb_and_answers_alike(memory):
+    # Before: Ibis's own create_table failed here ("DROP VIEW IF EXISTS" without a name).
+    import ibis
+
+    from timeline.data import queries as Q
+
+    fields = memory.store.manifest["fields"]
+    loaded = Q.IbisBackend(Q.load_into(ibis.duckdb.connect(), memory.store), fields=fields)
+    assert loaded.total == memory.total
+    assert loaded.count(ask(WHOLE)) == memory.count(ask(WHOLE))
+    assert_frame_equal(loaded.rows(ask(DAY)), memory.rows(ask(DAY)))
