@@ -28,6 +28,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from timeline.data.contract import Ask, Backend, Detail
 from timeline.data.filters import Filters
@@ -35,14 +36,17 @@ from timeline.data.memory import MemoryBackend
 from timeline.data.store import (
     SCHEMA_VERSION,
     Store,
+    damage,
     default_code_version,
     open_store,
     save_store,
+    set_aside,
     store_key,
 )
 from timeline.ingest.files import PLACES_FILE, STORY_FILE, resolve_table
 from timeline.model import limits
 from timeline.model.boundary import inside, regular_file
+from timeline.model.problems import combine, file_problem
 from timeline.model.schema import PLACES
 from timeline.model.tables import EventTable
 
@@ -135,15 +139,48 @@ def open_engine(
         table = open_table(path, online=online)
         why = table.problems.to_csv(index=False).encode()
         return Engine.from_table(table, key=upload_key(str(path), why), root=root)
-    store = open_store(key, root=root)
-    if store is None:
+
+    def build() -> Store:
         table = open_table(path, online=online, progress=progress)
         if progress is not None:
             progress("storing the checked table", 0, 1)
         store = save_store(key, table, sources=table_files(path), format=table.format, root=root)
         if progress is not None:
             progress("stored", 1, 1)
-    return Engine.from_store(store)
+        return store
+
+    return _stored_engine(key, root, build)
+
+
+def _stored_engine(key: str, root: str | Path | None, build: Callable[[], Store]) -> Engine:
+    """The engine of a key's store, `build` making the store if there is none.
+
+    A store is trusted because its files exist; one whose files cannot be read (a Parquet file
+    cut short by a full disk) would otherwise fail every start. It is set aside and built
+    again, and the engine's problems say so (kept: no row of the table was lost)."""
+    store = open_store(key, root=root)
+    if store is None:
+        return Engine.from_store(build())
+    try:
+        damaged = damage(store)
+        if damaged is None:
+            return Engine.from_store(store)
+    except (OSError, pa.ArrowException) as exc:  # damage inside a file, found by reading it
+        damaged = (store.path, str(exc))
+    set_aside(store)
+    engine = Engine.from_store(build())
+    file, why = damaged
+    notice = file_problem(
+        str(file),
+        f"the stored copy of the table could not be read ({_first_line(why)}); "
+        "it was set aside and stored again from the table",
+    ).assign(kept=True)
+    engine.problems = combine([notice, engine.problems])
+    return engine
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "no reason given"
 
 
 def on_warehouse() -> bool:
@@ -216,7 +253,9 @@ class Engine:
     @classmethod
     def from_table(cls, table: EventTable, *, key: str, root=None) -> Engine:
         """An engine of a table read already (an upload: key it with `upload_key`)."""
-        return cls.from_store(save_store(key, table, format=table.format, root=root))
+        return _stored_engine(
+            key, root, lambda: save_store(key, table, format=table.format, root=root)
+        )
 
     # --- the table as a whole ------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -443,9 +444,7 @@ def save_store(
             # Another process renamed its copy into place first: same key, same content.
             if open_store(key, root=root) is None:
                 # What is there is a broken leftover (a file deleted by hand): set it aside.
-                trash = root / f".trash-{key}-{uuid.uuid4().hex[:8]}"
-                os.rename(final, trash)
-                shutil.rmtree(trash, ignore_errors=True)
+                _remove(final, "trash")
                 os.rename(temp, final)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
@@ -467,6 +466,40 @@ def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
     if not all((path / f"{name}.parquet").is_file() for name in TABLES):
         return None
     return Store(key=key, path=path, manifest=manifest)
+
+
+# --- damage --------------------------------------------------------------------------------
+
+
+def damage(store: Store) -> tuple[Path, str] | None:
+    """The first of a store's files that cannot be read, and why; None when all can.
+
+    Reads each Parquet file's footer, a few milliseconds in all: a file cut short (a full disk,
+    a copy interrupted) has none. Damage inside a file shows when the engine reads it."""
+    for name in TABLES:
+        try:
+            pq.read_metadata(store.file(name))
+        except (OSError, pa.ArrowException) as exc:
+            return store.file(name), str(exc)
+    return None
+
+
+def set_aside(store: Store) -> None:
+    """Take a store that cannot be read out of its key's place, so that its key is stored
+    afresh; another process that found the same damage may have taken it first."""
+    _remove(store.path, "damaged")
+
+
+def _remove(folder: Path, why: str) -> None:
+    """Rename a folder out of the way (atomic: no reader finds it half removed), then delete
+    it; a folder another process removed first is already gone."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = folder.with_name(f".{why}-{folder.name}-{stamp}-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(folder, aside)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _check_key(key: str) -> None:
