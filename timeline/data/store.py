@@ -55,6 +55,10 @@ SCHEMA_VERSION = "3"
 
 CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
 
+#: A temporary folder of a save older than this is an interrupted save's, whoever made it:
+#: a save of the largest table takes about a minute.
+LEFTOVER_SECONDS = 3600
+
 #: Rows per Parquet row group. Events are sorted by `earliest`, so each group covers a time
 #: slice and its min/max statistics let an engine skip the groups outside a window; smaller
 #: groups skip more but cost more per group (64K rows: 16 groups at a million events).
@@ -421,7 +425,8 @@ def save_store(
         return existing
     frames = check_model(model)
     root.mkdir(parents=True, exist_ok=True)
-    temp = root / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    sweep_leftovers(root)
+    temp = root / f"{_TEMP}{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     temp.mkdir()
     try:
         for name, frame in frames.items():
@@ -468,7 +473,7 @@ def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
     return Store(key=key, path=path, manifest=manifest)
 
 
-# --- damage --------------------------------------------------------------------------------
+# --- damage and leftovers ------------------------------------------------------------------
 
 
 def damage(store: Store) -> tuple[Path, str] | None:
@@ -488,6 +493,55 @@ def set_aside(store: Store) -> None:
     """Take a store that cannot be read out of its key's place, so that its key is stored
     afresh; another process that found the same damage may have taken it first."""
     _remove(store.path, "damaged")
+
+
+#: What `save_store` writes into before its rename; `_remove` renames into `.<why>-...`.
+_TEMP = ".tmp-"
+_REMOVED = (".trash-", ".damaged-")
+
+
+def sweep_leftovers(root: str | Path, *, now: float | None = None) -> list[Path]:
+    """Remove what interrupted saves and removals left in the cache; return what went.
+
+    A save writes into `.tmp-<key>-<pid>-<random>` and renames it into place: a process
+    killed meanwhile leaves that folder behind for good. One is removed once its process is
+    gone, or once it is older than `LEFTOVER_SECONDS` (its pid reused since). The pid is asked
+    of this machine: a cache folder shared by several machines is not supported. A folder
+    renamed to be removed (`.damaged-`, `.trash-`) is removed whatever its age:
+    nothing reads it."""
+    root = Path(root)
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        if child.name.startswith(_TEMP):
+            try:
+                age = now - child.stat().st_mtime
+            except OSError:
+                continue
+            pid = child.name.rsplit("-", 2)[-2] if child.name.count("-") >= 3 else ""
+            gone = pid.isdigit() and not _alive(int(pid))  # no pid to ask: wait for its age
+            if not gone and age <= LEFTOVER_SECONDS:
+                continue
+        elif not child.name.startswith(_REMOVED):
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _remove(folder: Path, why: str) -> None:
