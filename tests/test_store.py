@@ -370,3 +370,46 @@ def test_a_save_removes_what_interrupted_saves_left(tmp_path):
     assert (tmp_path / "geocode.sqlite").exists() and S.open_store("k1", root=tmp_path)
     os.utime(odd, (time.time() - 2 * 3600,) * 2)
     assert S.sweep_leftovers(tmp_path) == [odd]
+
+
+# --- the size bound --------------------------------------------------------------------------
+
+
+def _stores(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+
+
+def _used(root: Path, key: str, hours_ago: float) -> None:
+    stamp = time.time() - hours_ago * 3600
+    os.utime(root / key / "manifest.json", (stamp, stamp))
+
+
+def test_past_the_bound_the_least_recently_opened_stores_go(tmp_path, monkeypatch):
+    # Before: every edit and upload added a store and none was ever removed.
+    for i, key in enumerate(["k1", "k2", "k3"]):
+        S.save_store(key, _model(), root=tmp_path)
+        _used(tmp_path, key, hours_ago=10 - i)  # k1 the oldest
+    assert S.open_store("k1", root=tmp_path)  # opened now: the most recent
+    size = S._size(tmp_path / "k1")
+    (tmp_path / "geocode.sqlite").write_bytes(b"x" * 10 * size)  # not a store: never counted
+    (tmp_path / "notes").mkdir()  # nor a folder without a manifest of its own key
+    monkeypatch.setenv(S.CACHE_MAX_ENV, str(2.5 * size / 1e9))  # room for two
+    S.save_store("k4", _model(), root=tmp_path)
+    assert _stores(tmp_path) == ["geocode.sqlite", "k1", "k4", "notes"]
+
+
+def test_the_store_just_saved_stays_past_any_bound(tmp_path, monkeypatch):
+    S.save_store("k1", _model(), root=tmp_path)
+    monkeypatch.setenv(S.CACHE_MAX_ENV, "0")
+    store = S.save_store("k2", _model(), root=tmp_path)
+    assert _stores(tmp_path) == ["k2"] and store.frame("events").shape[0] == 5
+
+
+@pytest.mark.parametrize("given", ["", "  ", "two", "-1", "nan"])
+def test_an_unreadable_bound_keeps_the_default(monkeypatch, given):
+    monkeypatch.setenv(S.CACHE_MAX_ENV, given)
+    if given.strip():
+        with pytest.warns(UserWarning, match=f"{S.CACHE_MAX_ENV}=.* is not a number of gigabytes"):
+            assert S.cache_bound() == S.CACHE_MAX_GB * 1e9
+    else:
+        assert S.cache_bound() == S.CACHE_MAX_GB * 1e9

@@ -24,14 +24,17 @@ the other drops its copy and opens the winner's, which holds the same content.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +57,16 @@ from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
 SCHEMA_VERSION = "3"
 
 CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
+CACHE_MAX_ENV = "TIMELINE_MAP_CACHE_MAX_GB"
+
+#: Every edit of a table, every upload and every upgrade of the code makes a new store, and
+#: none is ever needed again once its table changed: past this many gigabytes of stores
+#: (`$TIMELINE_MAP_CACHE_MAX_GB`), the least recently opened are removed after each save. A
+#: store takes 40-60 MB a million events (the synthetic benchmark's: 43 MB), so the largest
+#: table a file may be (a gigabyte of CSV, about ten million events) stores in at most about
+#: 600 MB: 2 GB keeps it three times over, or some thirty tables of a million events, and
+#: stays small beside any disk. A store evicted is only a first start's reading away.
+CACHE_MAX_GB = 2.0
 
 #: A temporary folder of a save older than this is an interrupted save's, whoever made it:
 #: a save of the largest table takes about a minute.
@@ -455,6 +468,7 @@ def save_store(
         shutil.rmtree(temp, ignore_errors=True)
     store = open_store(key, root=root)
     assert store is not None, final
+    evict(root, keep=key)
     return store
 
 
@@ -470,10 +484,13 @@ def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
         return None
     if not all((path / f"{name}.parquet").is_file() for name in TABLES):
         return None
+    # Its last use, for `evict` (in a cache we may not write, its use goes unrecorded).
+    with contextlib.suppress(OSError):
+        os.utime(path / _MANIFEST)
     return Store(key=key, path=path, manifest=manifest)
 
 
-# --- damage and leftovers ------------------------------------------------------------------
+# --- damage, leftovers and the size bound ----------------------------------------------------
 
 
 def damage(store: Store) -> tuple[Path, str] | None:
@@ -497,7 +514,7 @@ def set_aside(store: Store) -> None:
 
 #: What `save_store` writes into before its rename; `_remove` renames into `.<why>-...`.
 _TEMP = ".tmp-"
-_REMOVED = (".trash-", ".damaged-")
+_REMOVED = (".trash-", ".damaged-", ".evicted-")
 
 
 def sweep_leftovers(root: str | Path, *, now: float | None = None) -> list[Path]:
@@ -507,7 +524,7 @@ def sweep_leftovers(root: str | Path, *, now: float | None = None) -> list[Path]
     killed meanwhile leaves that folder behind for good. One is removed once its process is
     gone, or once it is older than `LEFTOVER_SECONDS` (its pid reused since). The pid is asked
     of this machine: a cache folder shared by several machines is not supported. A folder
-    renamed to be removed (`.damaged-`, `.trash-`) is removed whatever its age:
+    renamed to be removed (`.damaged-`, `.evicted-`, `.trash-`) is removed whatever its age:
     nothing reads it."""
     root = Path(root)
     now = time.time() if now is None else now
@@ -542,6 +559,83 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+def cache_bound() -> float:
+    """The bytes of stores kept (`$TIMELINE_MAP_CACHE_MAX_GB`, else `CACHE_MAX_GB`).
+
+    A value that is not a number of gigabytes (0 or more) is set aside with a warning: this is
+    housekeeping, and must never stop a table from opening."""
+    given = os.environ.get(CACHE_MAX_ENV, "").strip()
+    if not given:
+        return CACHE_MAX_GB * 1e9
+    try:
+        gigabytes = float(given)
+    except ValueError:
+        gigabytes = math.nan
+    if not gigabytes >= 0:  # NaN too
+        warnings.warn(
+            f"{CACHE_MAX_ENV}={given!r} is not a number of gigabytes; "
+            f"keeping {CACHE_MAX_GB:g} GB of stores",
+            stacklevel=2,
+        )
+        return CACHE_MAX_GB * 1e9
+    return gigabytes * 1e9
+
+
+def evict(root: str | Path, *, keep: str, bound: float | None = None) -> list[str]:
+    """Remove the least recently opened stores until the cache holds at most `bound` bytes
+    (`cache_bound()`); never `keep`, the store just saved. Returns the keys removed.
+
+    Only folders that are stores (a manifest naming their own key) count: the cache folder
+    may hold other things, such as the geocoder's cache. A store's last use is its manifest's
+    time, which `open_store` renews. A process still reading a store it opened long ago keeps
+    what it read into memory (every table up to `engine.MEMORY_LIMIT` events); one querying a
+    larger store's files where they lie could lose them, so the bound is best kept above
+    the stores in use at once."""
+    root = Path(root)
+    bound = cache_bound() if bound is None else bound
+    stores = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return []
+    for child in children:
+        used = _last_use(child)
+        if used is not None:
+            stores.append((used, child.name, _size(child)))
+    total = sum(size for _, _, size in stores)
+    removed = []
+    for _, key, size in sorted(stores):
+        if total <= bound:
+            break
+        if key == keep:
+            continue
+        _remove(root / key, "evicted")
+        total -= size
+        removed.append(key)
+    return removed
+
+
+def _last_use(folder: Path) -> float | None:
+    """When a store was last opened; None for what is not a store."""
+    if folder.name.startswith(".") or folder.is_symlink() or not folder.is_dir():
+        return None
+    manifest = folder / _MANIFEST
+    try:
+        if json.loads(manifest.read_text()).get("key") != folder.name:
+            return None
+        return manifest.stat().st_mtime
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _size(folder: Path) -> int:
+    try:
+        with os.scandir(folder) as entries:
+            return sum(e.stat(follow_symlinks=False).st_size for e in entries)
+    except OSError:
+        return 0
 
 
 def _remove(folder: Path, why: str) -> None:
