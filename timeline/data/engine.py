@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -43,6 +44,7 @@ from timeline.data.store import (
     set_aside,
     store_key,
 )
+from timeline.errors import WarehouseUnavailable
 from timeline.ingest.files import PLACES_FILE, STORY_FILE, resolve_table
 from timeline.model import limits
 from timeline.model.boundary import inside, regular_file
@@ -127,7 +129,15 @@ def open_engine(
     say why (as `open_table` reports it).
     """
     if on_warehouse():
-        engine = warehouse_engine(os.environ[URL_ENV], os.environ.get(TABLES_ENV, ""))
+        try:
+            engine = warehouse_engine(os.environ[URL_ENV], os.environ.get(TABLES_ENV, ""))
+        except WarehouseUnavailable as exc:
+            why = file_problem(URL_ENV, str(exc))
+            engine = Engine.from_table(
+                EventTable.empty(why), key=upload_key(URL_ENV, str(exc).encode()), root=root
+            )
+            engine.worth_retrying = True
+            return engine
         # A warehouse holds the events, places and links; the texts their quotes cite stay
         # files, read from the table's folder when the server has it.
         engine.sources = local_sources(path)
@@ -241,6 +251,9 @@ class Engine:
         self.extent = backend.extent()
         #: Who the places come from, for the map's credit line when it shows cells.
         self.credits = tuple(_credits(backend))
+        #: Whether opening again may give more (a warehouse that could not be reached may be
+        #: up a minute later), so that whoever keeps engines does not keep this one.
+        self.worth_retrying = False
 
     @classmethod
     def from_store(cls, store: Store) -> Engine:
@@ -447,11 +460,58 @@ def warehouse_engine(url: str, prefix: str = "") -> Engine:
 
     from timeline.data import queries as Q
 
-    con = ibis.connect(url)
-    tables = Q.backend_tables(
-        con, events=prefix + "events", places=prefix + "places", links=prefix + "links"
-    )
-    return Engine(None, _Locked(Q.IbisBackend(tables)))
+    # Whatever the driver raises (psycopg, Spark Connect, Ibis's own "table not found"), the
+    # reader sees one line naming the warehouse, never a traceback or its password.
+    try:
+        con = ibis.connect(url)
+        tables = Q.backend_tables(
+            con, events=prefix + "events", places=prefix + "places", links=prefix + "links"
+        )
+        backend = Q.IbisBackend(tables)
+    except Exception as exc:  # noqa: BLE001 (every driver has its own errors)
+        shown = without_password(url)
+        reason = _first_line(str(exc)) or type(exc).__name__
+        for secret in _secrets(url):
+            reason = reason.replace(secret, "***")
+        raise WarehouseUnavailable(
+            f"the warehouse {shown} (tables {prefix}events, {prefix}places, {prefix}links) "
+            f"could not be reached or read: {reason}"
+        ) from None
+    return Engine(None, _Locked(backend))
+
+
+#: Query parameters of a connection URL that hold a secret, by a word in their name.
+_SECRET_WORDS = ("pass", "secret", "token", "key", "auth")
+
+
+def without_password(url: str) -> str:
+    """A connection URL as it may be shown: no password, no secret query parameter.
+
+    >>> without_password("postgres://me:hunter2@db.example:5432/events?sslmode=require")
+    'postgres://me@db.example:5432/events?sslmode=require'
+    """
+    head, mark, query = url.partition("?")
+    netloc = urlsplit(head).netloc
+    if "@" in netloc and ":" in netloc.rpartition("@")[0]:
+        user, _, host = netloc.rpartition("@")
+        head = head.replace(netloc, user.split(":", 1)[0] + "@" + host, 1)
+    pairs = [
+        pair.partition("=")[0] + "=***" if _secret(pair.partition("=")[0]) else pair
+        for pair in query.split("&")
+    ]
+    return head + mark + "&".join(pairs)
+
+
+def _secret(name: str) -> bool:
+    return any(word in name.lower() for word in _SECRET_WORDS)
+
+
+def _secrets(url: str) -> list[str]:
+    """The secret parts of a URL, to be struck from a driver's message that echoes them."""
+    parts = urlsplit(url)
+    found = [parts.password or "", unquote(parts.password or "")]
+    found += [value for name, value in parse_qsl(parts.query) if _secret(name)]
+    return [s for s in found if s]
 
 
 class _Locked:
