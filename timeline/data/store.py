@@ -20,6 +20,10 @@ upgraded reader gets a new folder and an old one is never read by mistake.
 Writes are atomic: everything goes into a temporary folder beside the final one, which is then
 renamed into place. Two processes building the same key both write; the first rename wins and
 the other drops its copy and opens the winner's, which holds the same content.
+
+The cache looks after itself: a store whose files cannot be read is `set_aside` (the engine then
+stores its table again), each save first removes what interrupted saves left
+(`sweep_leftovers`) and then the least recently opened stores past `CACHE_MAX_GB` (`evict`).
 """
 
 from __future__ import annotations
