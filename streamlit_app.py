@@ -222,6 +222,8 @@ else:
     shown = str(TABLE)
     build(str(TABLE), stamp_of(TABLE), online_places)
     engine, story = load(str(TABLE), stamp_of(TABLE), online_places)
+    if engine.worth_retrying:  # a warehouse down now: asked again at the next rerun
+        load.clear(str(TABLE), stamp_of(TABLE), online_places)
 bounds = (story.whole.start, story.whole.end)
 held = (id(engine), engine, id(story), story)  # kept alive with what is built from them
 ss = st.session_state

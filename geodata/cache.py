@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 _COLUMNS = ("provider", "query", "country", "place", "fetched_at")
 
+#: The files SQLite writes beside a database (its rollback journal, its write-ahead log).
+_BESIDE = ("-journal", "-wal", "-shm")
+
 # SQLite's words for "this file is not a (healthy) database": only these move a
 # file aside. Anything else (cannot open, read-only, locked) is the caller's to fix.
 _BROKEN_FILE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
@@ -79,6 +82,14 @@ class GeocodeCache:
                 f"cannot use {self.path} as the geocode cache: cannot make its folder "
                 f"{self.path.parent} ({_reason(error)})"
             ) from error
+        for path in (self.path, *(self.path.with_name(self.path.name + s) for s in _BESIDE)):
+            if path.is_symlink():
+                # SQLite would write its database (or its journal) into the link's target,
+                # wherever it points: a file of the user's turned into a cache.
+                raise CacheError(
+                    f"cannot use {self.path} as the geocode cache: {path} is a symbolic link "
+                    "(refusing to write through it); give the path of a real file"
+                )
         if self.path.is_dir():
             raise CacheError(f"cannot use {self.path} as the geocode cache: it is a folder")
         if self.path.exists() and not self.path.is_file():

@@ -12,6 +12,7 @@ callers fall back to what one process can do alone, and say so.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,14 +32,31 @@ def locked(path: str | os.PathLike[str]) -> Iterator[int]:
     Blocks until the lock is free. The lock belongs to this open file, so it
     also excludes other threads and other opens in this very process, and the
     kernel drops it if the process dies. Raises OSError if the file cannot be
-    opened (a folder we cannot write, a path under a regular file) and
-    RuntimeError where there is no flock.
+    opened (a folder we cannot write, a path under a regular file, a symbolic
+    link: see ``open_no_symlink``) and RuntimeError where there is no flock.
     """
     if fcntl is None:
         raise RuntimeError("file locks need fcntl, which this platform lacks")
-    descriptor = os.open(Path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = open_no_symlink(Path(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield descriptor
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+def open_no_symlink(path: Path, flags: int, mode: int = 0o644) -> int:
+    """``os.open``, refusing a path that is a symbolic link (OSError ELOOP, saying so).
+
+    A link where a lock or a cache belongs would make us create or change its target,
+    wherever it points (a link planted to a file of the user's). ``O_NOFOLLOW`` checks the
+    last part of the path at the moment of opening, so no swap after a check gets through.
+    """
+    try:
+        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), mode)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OSError(
+                errno.ELOOP, "it is a symbolic link; refusing to write through it", str(path)
+            ) from None
+        raise

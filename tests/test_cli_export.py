@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from timeline.data.store import CACHE_MAX_ENV, CACHE_MAX_GB
 from timeline.export.tables import neutralise_formulas, to_csv
 from timeline.ingest.files import parse_events
 from timeline.ingest.readers import READERS
 from timeline.ingest.readers.curated import COLUMNS
+from timeline.model import limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,6 +176,24 @@ def test_every_reader_is_described_in_the_readme(fmt):
 )
 def test_every_command_is_described_in_the_readme(command):
     assert command in README
+
+
+def _limits_section() -> str:
+    return README.split("\n## Limits\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize("name", [n for n in limits.__all__ if n not in ("size_text",)])
+def test_every_bound_is_in_the_readmes_limits_with_its_value(name):
+    value = getattr(limits, name)
+    sizes = name.endswith("_BYTES") or name == "SIDE_FILE_LIMIT"
+    shown = limits.size_text(value).replace(".0 ", " ") if sizes else f"{value:,}"  # "1 GB"
+    row = next((line for line in _limits_section().splitlines() if f"`{name}`" in line), "")
+    assert shown in row, (name, shown, row)
+
+
+def test_the_store_cache_bound_is_in_the_readmes_limits():
+    row = next(line for line in _limits_section().splitlines() if CACHE_MAX_ENV in line)
+    assert f"{CACHE_MAX_GB:g} GB" in row
 
 
 def test_the_ci_script_runs_the_readme_test_command():

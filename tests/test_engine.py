@@ -247,3 +247,67 @@ def test_two_tables_in_one_folder_have_their_own_stores(tmp_path):
     assert table_key(tmp_path / "a.csv", online=False) != table_key(
         tmp_path / "b.csv", online=False
     )
+
+
+def test_the_seed_store_loads_into_an_in_memory_duckdb_and_answers_alike(memory):
+    # Before: Ibis's own create_table failed here ("DROP VIEW IF EXISTS" without a name).
+    import ibis
+
+    from timeline.data import queries as Q
+
+    fields = memory.store.manifest["fields"]
+    loaded = Q.IbisBackend(Q.load_into(ibis.duckdb.connect(), memory.store), fields=fields)
+    assert loaded.total == memory.total
+    assert loaded.count(ask(WHOLE)) == memory.count(ask(WHOLE))
+    assert_frame_equal(loaded.rows(ask(DAY)), memory.rows(ask(DAY)))
+
+
+def _cut_short(path: Path) -> None:
+    with open(path, "r+b") as fp:
+        fp.truncate(path.stat().st_size // 2)
+
+
+def _scribbled(path: Path) -> None:
+    # The footer stays whole: the damage shows only when the data pages are read.
+    data = bytearray(path.read_bytes())
+    data[4 : len(data) // 2] = b"\xff" * (len(data) // 2 - 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("table", ["events", "places", "problems"])
+@pytest.mark.parametrize("damage", [_cut_short, _scribbled], ids=["truncated", "scribbled"])
+def test_a_damaged_store_is_set_aside_rebuilt_and_said(tmp_path, table, damage):
+    # Before: the store was trusted because its files existed, and every start raised.
+    first = E.open_engine(SEEDS, root=tmp_path)
+    damaged = first.store.file(table)
+    damage(damaged)
+    again = E.open_engine(SEEDS, root=tmp_path)
+    assert again.store.key == first.store.key
+    assert again.total == first.total
+    assert again.rows_not_loaded == first.rows_not_loaded
+    notice = again.problems.iloc[0]
+    assert notice["kept"] and str(first.store.path) in notice["file"]
+    assert "stored copy of the table could not be read" in notice["problem"]
+    assert "set aside and stored again" in notice["problem"]
+    assert len(again.problems) == len(first.problems) + 1  # nothing of the table's own lost
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.store.key]  # no leftover
+    third = E.open_engine(SEEDS, root=tmp_path)  # stored whole again: no notice any more
+    assert_frame_equal(third.problems, first.problems)
+
+
+def test_a_damaged_upload_store_is_rebuilt_too(tmp_path):
+    table = open_table(SEEDS)
+    first = E.Engine.from_table(table, key="upload", root=tmp_path)
+    _cut_short(first.store.file("events"))
+    again = E.Engine.from_table(table, key="upload", root=tmp_path)
+    assert again.total == first.total
+    assert "could not be read" in again.problems.iloc[0]["problem"]
+
+
+def test_damage_the_footers_do_not_show_is_found_when_the_store_is_read(tmp_path, monkeypatch):
+    first = E.open_engine(SEEDS, root=tmp_path)
+    _scribbled(first.store.file("events"))
+    monkeypatch.setattr(E, "damage", lambda store: None)  # every footer reads
+    again = E.open_engine(SEEDS, root=tmp_path)
+    assert again.total == first.total
+    assert again.problems.iloc[0]["file"] == str(first.store.path)

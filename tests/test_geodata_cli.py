@@ -444,3 +444,15 @@ def test_a_deep_or_huge_answer_is_the_server_s_fault_not_an_internal_error(
     assert result.returncode == 3, result.stderr
     assert words in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_a_cache_that_is_a_symlink_is_exit_4_and_its_target_untouched(lookup, nominatim, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    link = tmp_path / "geocode.sqlite"
+    link.symlink_to(target)
+    result = lookup("Qqxyzz", "--online", "--nominatim-url", nominatim.url, "--cache", str(link))
+    assert_clean_failure(result, 4)
+    assert result.stderr.count("\n") == 1
+    assert f"{link} is a symbolic link" in result.stderr
+    assert target.read_text() == "keep me" and nominatim.requests == []

@@ -506,3 +506,48 @@ def test_any_name_is_stored_and_found_again_or_refused_as_invalid(tmp_path_facto
         assert any(0xD800 <= ord(char) <= 0xDFFF for char in name)
         return
     assert cache.get("p", name, country) == (True, NIKOPOL)
+
+
+# --- nothing is written through a symbolic link ---------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["", "-journal", "-wal"])
+def test_a_cache_path_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path, suffix):
+    # Before: SQLite followed the link and turned its target (any file of the user's) into a
+    # geocode cache.
+    target = tmp_path / "thesis.txt"
+    target.write_text("my thesis")
+    cache = tmp_path / "cache" / "geocode.sqlite"
+    cache.parent.mkdir()
+    (cache.parent / (cache.name + suffix)).symlink_to(target)
+    with pytest.raises(CacheError) as raised:
+        GeocodeCache(cache)
+    message = str(raised.value)
+    assert f"{cache}{suffix} is a symbolic link (refusing to write through it)" in message
+    assert str(cache) in message and "\n" not in message
+    assert target.read_text() == "my thesis"
+
+
+def test_a_lock_file_that_is_a_symlink_is_refused_and_its_target_never_made(tmp_path):
+    # Before: opening the lock with O_CREAT made the link's target, wherever it pointed.
+    from geodata import filelock
+
+    target = tmp_path / "elsewhere" / "made-by-us"
+    target.parent.mkdir()
+    lock = tmp_path / "geocode.sqlite.lock"
+    lock.symlink_to(target)
+    with pytest.raises(OSError, match="is a symbolic link; refusing to write through it"):
+        with filelock.locked(lock):
+            pass
+    assert not target.exists()
+
+
+def test_a_rate_limit_file_that_is_a_symlink_spaces_within_the_process_only(tmp_path, clock):
+    target = tmp_path / "made-by-us"
+    state = tmp_path / "ratelimit.json"
+    state.symlink_to(target)
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep, state_file=state)
+    with pytest.warns(GeodataWarning, match="symbolic link; refusing to write through it"):
+        with limiter.slot():
+            pass
+    assert not target.exists() and not limiter.shared_across_processes

@@ -147,10 +147,11 @@ def test_proc_files_as_the_table_end_in_a_message_not_a_crash(tmp_path, monkeypa
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_a_table_past_the_size_bound_is_refused_before_a_byte_is_hashed(tmp_path):
+@pytest.mark.parametrize("size", [MAX_TABLE_BYTES + 1, 5 * 10**9], ids=["just-past", "5-GB"])
+def test_a_table_past_the_size_bound_is_refused_before_a_byte_is_hashed(tmp_path, size):
     path = tmp_path / "events.csv"
     with open(path, "wb") as fp:  # sparse: no disk used, and slow to hash were it read
-        fp.truncate(MAX_TABLE_BYTES + 1)
+        fp.truncate(size)
     started = time.monotonic()
     assert table_key(path, online=False) is None
     table = open_table(path)

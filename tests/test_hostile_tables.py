@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from hostile import (
     APP,
@@ -195,6 +196,21 @@ def test_a_lone_cr_inside_a_quoted_cell_stays_in_its_cell(tmp_path):
     assert_accounted(table)
 
 
+@pytest.mark.parametrize("padding", [0, 12_000], ids=["small", "past-a-megabyte"])
+def test_a_lone_cr_and_a_cell_past_the_csv_modules_field_limit_both_load(tmp_path, padding):
+    # A lone CR sends a table to Python's csv module, whose cells stop at 131,072 characters
+    # unless raised; past a megabyte, pyarrow's reader reads it instead.
+    big = "x" * 140_000
+    rows = [f'a,A,{T0},,,,"one\rtwo"', f"b,B,{T1},,,,{big}"]
+    rows += [f"p{i},P,{T2},,,,{'p' * 80}" for i in range(padding)]
+    path = write(tmp_path, "events.csv", "\n".join([HEADER, *rows]) + "\n")
+    table = open_table(path)
+    summaries = table.events.set_index("id")["summary"]
+    assert summaries["a"] == "one\rtwo" and summaries["b"] == big
+    assert len(table.events) == 2 + padding
+    assert table.problems.empty, lines(table)
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 @pytest.mark.parametrize("lone_cr", [False, True], ids=["c-parser", "csv-module"])
 def test_blank_lines_before_a_bad_row_keep_the_spreadsheet_row(tmp_path, newline, lone_cr):
@@ -353,6 +369,18 @@ def test_our_json_with_links_or_places_not_a_list_is_a_problem_of_its_record(tmp
     table = open_table(write(tmp_path, "events.json", json.dumps(doc)))
     assert set(table.events["id"]) == {"a", "b"}
     assert (table.problems["row"] == 2).any()
+    assert_accounted(table)
+
+
+def test_a_start_in_nanoseconds_keeps_its_row_to_the_microsecond_with_a_note(tmp_path):
+    given = "2025-03-18T22:30:00.123456789+02:00"
+    path = write(tmp_path, "events.csv", f"{HEADER}\na,A,{given},,,,\n")
+    table = open_table(path)
+    assert list(table.events["id"]) == ["a"]
+    assert table.events["start"].iloc[0] == pd.Timestamp("2025-03-18T20:30:00.123456Z")
+    note = find(table, "start", 2, text="past the microsecond")
+    assert note["kept"] and note["value"] == given
+    assert_names(note, path, 2, "start")
     assert_accounted(table)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -334,3 +337,79 @@ def test_places_carry_uncertainty_flags(tmp_path):
     # A range under a day wide is not "known only to a day"; a day-wide one is.
     assert places["time_coarse"].sort_index().tolist() == [0, 1, 0, 1, 1]
     assert places["place_coarse"].sort_index().tolist() == [0, 0, 0, 1, 1]
+
+
+# --- leftovers of interrupted saves ----------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # reaped: no process has this pid now
+    return child.pid
+
+
+def _folder(path: Path, *, age: float = 0.0) -> Path:
+    path.mkdir()
+    (path / "events.parquet").write_bytes(b"x" * 100)
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_a_save_removes_what_interrupted_saves_left(tmp_path):
+    # Before: a save killed between its mkdir and its rename left its folder for good.
+    dead = _folder(tmp_path / f".tmp-k0-{_dead_pid()}-0badcafe")
+    old = _folder(tmp_path / f".tmp-k0-{os.getpid()}-00000001", age=2 * 3600)
+    running = _folder(tmp_path / f".tmp-k0-{os.getpid()}-00000002")  # a save in progress
+    half_removed = _folder(tmp_path / ".damaged-k0-20260101T000000Z-12345678")
+    odd = _folder(tmp_path / ".tmp-not-ours")  # no pid: kept until it is an hour old
+    (tmp_path / "geocode.sqlite").write_bytes(b"")  # the cache folder is shared
+    S.save_store("k1", _model(), root=tmp_path)
+    assert not dead.exists() and not old.exists() and not half_removed.exists()
+    assert running.exists() and odd.exists()
+    assert (tmp_path / "geocode.sqlite").exists() and S.open_store("k1", root=tmp_path)
+    os.utime(odd, (time.time() - 2 * 3600,) * 2)
+    assert S.sweep_leftovers(tmp_path) == [odd]
+
+
+# --- the size bound --------------------------------------------------------------------------
+
+
+def _stores(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+
+
+def _used(root: Path, key: str, hours_ago: float) -> None:
+    stamp = time.time() - hours_ago * 3600
+    os.utime(root / key / "manifest.json", (stamp, stamp))
+
+
+def test_past_the_bound_the_least_recently_opened_stores_go(tmp_path, monkeypatch):
+    # Before: every edit and upload added a store and none was ever removed.
+    for i, key in enumerate(["k1", "k2", "k3"]):
+        S.save_store(key, _model(), root=tmp_path)
+        _used(tmp_path, key, hours_ago=10 - i)  # k1 the oldest
+    assert S.open_store("k1", root=tmp_path)  # opened now: the most recent
+    size = S._size(tmp_path / "k1")
+    (tmp_path / "geocode.sqlite").write_bytes(b"x" * 10 * size)  # not a store: never counted
+    (tmp_path / "notes").mkdir()  # nor a folder without a manifest of its own key
+    monkeypatch.setenv(S.CACHE_MAX_ENV, str(2.5 * size / 1e9))  # room for two
+    S.save_store("k4", _model(), root=tmp_path)
+    assert _stores(tmp_path) == ["geocode.sqlite", "k1", "k4", "notes"]
+
+
+def test_the_store_just_saved_stays_past_any_bound(tmp_path, monkeypatch):
+    S.save_store("k1", _model(), root=tmp_path)
+    monkeypatch.setenv(S.CACHE_MAX_ENV, "0")
+    store = S.save_store("k2", _model(), root=tmp_path)
+    assert _stores(tmp_path) == ["k2"] and store.frame("events").shape[0] == 5
+
+
+@pytest.mark.parametrize("given", ["", "  ", "two", "-1", "nan"])
+def test_an_unreadable_bound_keeps_the_default(monkeypatch, given):
+    monkeypatch.setenv(S.CACHE_MAX_ENV, given)
+    if given.strip():
+        with pytest.warns(UserWarning, match=f"{S.CACHE_MAX_ENV}=.* is not a number of gigabytes"):
+            assert S.cache_bound() == S.CACHE_MAX_GB * 1e9
+    else:
+        assert S.cache_bound() == S.CACHE_MAX_GB * 1e9

@@ -227,3 +227,57 @@ def test_the_source_text_behind_the_card_can_be_read_as_with_the_local_store(
 
     assert source_panels(local_run)  # the seed's card quotes its source text
     assert source_panels(warehouse_run.app) == source_panels(local_run)
+
+
+# --- a warehouse that cannot be reached --------------------------------------------------------
+
+
+def _closed_port() -> int:
+    """A local port nobody listens on (bound, then let go): refused at once, never the net."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_warehouse_is_one_problem_naming_it_without_its_password(tmp_path):
+    # Before: psycopg's OperationalError reached the app as a traceback.
+    port = _closed_port()
+    url = f"postgres://reader:hunter2@127.0.0.1:{port}/events?sslmode=disable&password=hunter2"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(URL_ENV, url)
+        mp.setenv(TABLES_ENV, PREFIX)
+        engine = open_engine(ROOT / "seeds", root=tmp_path)
+    assert engine.total == 0
+    (problem,) = engine.problems.itertuples()
+    assert problem.file == URL_ENV
+    assert problem.problem.startswith(
+        f"the warehouse postgres://reader@127.0.0.1:{port}/events?sslmode=disable&password=*** "
+        f"(tables {PREFIX}events, {PREFIX}places, {PREFIX}links) could not be reached or read: "
+    )
+    assert "hunter2" not in problem.problem and "\n" not in problem.problem
+
+
+def test_the_app_says_the_warehouse_could_not_be_reached_and_asks_again(tmp_path, monkeypatch):
+    from timeline.data import engine as E
+
+    asked = []
+    reach = E.warehouse_engine
+    monkeypatch.setattr(E, "warehouse_engine", lambda *a: asked.append(a) or reach(*a))
+    url = f"postgres://reader:hunter2@127.0.0.1:{_closed_port()}/events"
+    try:
+        at = run_app({URL_ENV: url, CACHE_ENV: str(tmp_path)})
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(URL_ENV, url)
+            mp.setenv(CACHE_ENV, str(tmp_path))
+            at.run()  # a rerun: the warehouse may be up by now, so it is asked again
+    finally:
+        clear_caches()
+    assert len(asked) == 2
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(str(e.value) for e in [*at.error, *at.markdown, *at.text, *at.caption])
+    assert "no event that could be loaded" in shown
+    frames = [df.value.to_string() for df in at.dataframe]
+    assert any("could not be reached or read" in f for f in frames), frames
+    assert "hunter2" not in shown + " ".join(frames)

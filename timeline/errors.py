@@ -15,3 +15,8 @@ class StoryError(TimelineError, ValueError):
 
 class PageTooLarge(TimelineError, ValueError):
     """More events than a published page can hold well (`timeline.export.page.PAGE_LIMIT`)."""
+
+
+class WarehouseUnavailable(TimelineError, ConnectionError):
+    """A warehouse (`TIMELINE_MAP_IBIS_URL`) that cannot be reached, or whose tables cannot be
+    read; the message names its URL without the password."""

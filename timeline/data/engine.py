@@ -26,8 +26,10 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pandas as pd
+import pyarrow as pa
 
 from timeline.data.contract import Ask, Backend, Detail
 from timeline.data.filters import Filters
@@ -35,14 +37,18 @@ from timeline.data.memory import MemoryBackend
 from timeline.data.store import (
     SCHEMA_VERSION,
     Store,
+    damage,
     default_code_version,
     open_store,
     save_store,
+    set_aside,
     store_key,
 )
+from timeline.errors import WarehouseUnavailable
 from timeline.ingest.files import PLACES_FILE, STORY_FILE, resolve_table
 from timeline.model import limits
 from timeline.model.boundary import inside, regular_file
+from timeline.model.problems import combine, file_problem
 from timeline.model.schema import PLACES
 from timeline.model.tables import EventTable
 
@@ -123,7 +129,15 @@ def open_engine(
     say why (as `open_table` reports it).
     """
     if on_warehouse():
-        engine = warehouse_engine(os.environ[URL_ENV], os.environ.get(TABLES_ENV, ""))
+        try:
+            engine = warehouse_engine(os.environ[URL_ENV], os.environ.get(TABLES_ENV, ""))
+        except WarehouseUnavailable as exc:
+            why = file_problem(URL_ENV, str(exc))
+            engine = Engine.from_table(
+                EventTable.empty(why), key=upload_key(URL_ENV, str(exc).encode()), root=root
+            )
+            engine.worth_retrying = True
+            return engine
         # A warehouse holds the events, places and links; the texts their quotes cite stay
         # files, read from the table's folder when the server has it.
         engine.sources = local_sources(path)
@@ -135,15 +149,48 @@ def open_engine(
         table = open_table(path, online=online)
         why = table.problems.to_csv(index=False).encode()
         return Engine.from_table(table, key=upload_key(str(path), why), root=root)
-    store = open_store(key, root=root)
-    if store is None:
+
+    def build() -> Store:
         table = open_table(path, online=online, progress=progress)
         if progress is not None:
             progress("storing the checked table", 0, 1)
         store = save_store(key, table, sources=table_files(path), format=table.format, root=root)
         if progress is not None:
             progress("stored", 1, 1)
-    return Engine.from_store(store)
+        return store
+
+    return _stored_engine(key, root, build)
+
+
+def _stored_engine(key: str, root: str | Path | None, build: Callable[[], Store]) -> Engine:
+    """The engine of a key's store, `build` making the store if there is none.
+
+    A store is trusted because its files exist; one whose files cannot be read (a Parquet file
+    cut short by a full disk) would otherwise fail every start. It is set aside and built
+    again, and the engine's problems say so (kept: no row of the table was lost)."""
+    store = open_store(key, root=root)
+    if store is None:
+        return Engine.from_store(build())
+    try:
+        damaged = damage(store)
+        if damaged is None:
+            return Engine.from_store(store)
+    except (OSError, pa.ArrowException) as exc:  # damage inside a file, found by reading it
+        damaged = (store.path, str(exc))
+    set_aside(store)
+    engine = Engine.from_store(build())
+    file, why = damaged
+    notice = file_problem(
+        str(file),
+        f"the stored copy of the table could not be read ({_first_line(why)}); "
+        "it was set aside and stored again from the table",
+    ).assign(kept=True)
+    engine.problems = combine([notice, engine.problems])
+    return engine
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "no reason given"
 
 
 def on_warehouse() -> bool:
@@ -204,6 +251,9 @@ class Engine:
         self.extent = backend.extent()
         #: Who the places come from, for the map's credit line when it shows cells.
         self.credits = tuple(_credits(backend))
+        #: Whether opening again may give more (a warehouse that could not be reached may be
+        #: up a minute later), so that whoever keeps engines does not keep this one.
+        self.worth_retrying = False
 
     @classmethod
     def from_store(cls, store: Store) -> Engine:
@@ -216,7 +266,9 @@ class Engine:
     @classmethod
     def from_table(cls, table: EventTable, *, key: str, root=None) -> Engine:
         """An engine of a table read already (an upload: key it with `upload_key`)."""
-        return cls.from_store(save_store(key, table, format=table.format, root=root))
+        return _stored_engine(
+            key, root, lambda: save_store(key, table, format=table.format, root=root)
+        )
 
     # --- the table as a whole ------------------------------------------------------------------
 
@@ -408,11 +460,58 @@ def warehouse_engine(url: str, prefix: str = "") -> Engine:
 
     from timeline.data import queries as Q
 
-    con = ibis.connect(url)
-    tables = Q.backend_tables(
-        con, events=prefix + "events", places=prefix + "places", links=prefix + "links"
-    )
-    return Engine(None, _Locked(Q.IbisBackend(tables)))
+    # Whatever the driver raises (psycopg, Spark Connect, Ibis's own "table not found"), the
+    # reader sees one line naming the warehouse, never a traceback or its password.
+    try:
+        con = ibis.connect(url)
+        tables = Q.backend_tables(
+            con, events=prefix + "events", places=prefix + "places", links=prefix + "links"
+        )
+        backend = Q.IbisBackend(tables)
+    except Exception as exc:  # noqa: BLE001 (every driver has its own errors)
+        shown = without_password(url)
+        reason = _first_line(str(exc)) or type(exc).__name__
+        for secret in _secrets(url):
+            reason = reason.replace(secret, "***")
+        raise WarehouseUnavailable(
+            f"the warehouse {shown} (tables {prefix}events, {prefix}places, {prefix}links) "
+            f"could not be reached or read: {reason}"
+        ) from None
+    return Engine(None, _Locked(backend))
+
+
+#: Query parameters of a connection URL that hold a secret, by a word in their name.
+_SECRET_WORDS = ("pass", "secret", "token", "key", "auth")
+
+
+def without_password(url: str) -> str:
+    """A connection URL as it may be shown: no password, no secret query parameter.
+
+    >>> without_password("postgres://me:hunter2@db.example:5432/events?sslmode=require")
+    'postgres://me@db.example:5432/events?sslmode=require'
+    """
+    head, mark, query = url.partition("?")
+    netloc = urlsplit(head).netloc
+    if "@" in netloc and ":" in netloc.rpartition("@")[0]:
+        user, _, host = netloc.rpartition("@")
+        head = head.replace(netloc, user.split(":", 1)[0] + "@" + host, 1)
+    pairs = [
+        pair.partition("=")[0] + "=***" if _secret(pair.partition("=")[0]) else pair
+        for pair in query.split("&")
+    ]
+    return head + mark + "&".join(pairs)
+
+
+def _secret(name: str) -> bool:
+    return any(word in name.lower() for word in _SECRET_WORDS)
+
+
+def _secrets(url: str) -> list[str]:
+    """The secret parts of a URL, to be struck from a driver's message that echoes them."""
+    parts = urlsplit(url)
+    found = [parts.password or "", unquote(parts.password or "")]
+    found += [value for name, value in parse_qsl(parts.query) if _secret(name)]
+    return [s for s in found if s]
 
 
 class _Locked:

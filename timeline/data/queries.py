@@ -99,7 +99,7 @@ def load_into(con: ibis.BaseBackend, store: Store, *, prefix: str = "") -> Table
     own bulk loader instead; this sends each table through Arrow in one piece.
     """
     for name in ("events", "places", "links", "ids"):
-        con.create_table(prefix + name, store.arrow(name))
+        _create_table(con, prefix + name, store.arrow(name))
     span = store.manifest.get("max_span_seconds")
     return backend_tables(
         con,
@@ -109,6 +109,20 @@ def load_into(con: ibis.BaseBackend, store: Store, *, prefix: str = "") -> Table
         ids=prefix + "ids",
         max_span=None if span is None else pd.Timedelta(seconds=span),
     )
+
+
+def _create_table(con: ibis.BaseBackend, name: str, data) -> None:
+    """A table of `data` (Arrow) on `con`.
+
+    Ibis 12 loads in-memory data into DuckDB through a temporary view that it then drops with
+    a statement the installed sqlglot (30) writes without the view's name ("DROP VIEW IF
+    EXISTS"), so `create_table` fails on DuckDB. DuckDB reads Arrow itself (through the
+    relation API, not the connection's `fetch_arrow_table`, which DuckDB 2 dropped):
+    `from_arrow(...).create(name)` is its own load of the table."""
+    if con.name == "duckdb":
+        con.con.from_arrow(data).create(name)
+        return
+    con.create_table(name, data)
 
 
 class IbisBackend:

@@ -20,17 +20,25 @@ upgraded reader gets a new folder and an old one is never read by mistake.
 Writes are atomic: everything goes into a temporary folder beside the final one, which is then
 renamed into place. Two processes building the same key both write; the first rename wins and
 the other drops its copy and opens the winner's, which holds the same content.
+
+The cache looks after itself: a store whose files cannot be read is `set_aside` (the engine then
+stores its table again), each save first removes what interrupted saves left
+(`sweep_leftovers`) and then the least recently opened stores past `CACHE_MAX_GB` (`evict`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
+import time
 import uuid
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +61,20 @@ from timeline.model.schema import EVENTS, LINKS, PLACES, PROBLEMS
 SCHEMA_VERSION = "3"
 
 CACHE_ENV = "TIMELINE_MAP_CACHE_DIR"
+CACHE_MAX_ENV = "TIMELINE_MAP_CACHE_MAX_GB"
+
+#: Every edit of a table, every upload and every upgrade of the code makes a new store, and
+#: none is ever needed again once its table changed: past this many gigabytes of stores
+#: (`$TIMELINE_MAP_CACHE_MAX_GB`), the least recently opened are removed after each save. A
+#: store takes 40-60 MB a million events (the synthetic benchmark's: 43 MB), so the largest
+#: table a file may be (a gigabyte of CSV, about ten million events) stores in at most about
+#: 600 MB: 2 GB keeps it three times over, or some thirty tables of a million events, and
+#: stays small beside any disk. A store evicted is only a first start's reading away.
+CACHE_MAX_GB = 2.0
+
+#: A temporary folder of a save older than this is an interrupted save's, whoever made it:
+#: a save of the largest table takes about a minute.
+LEFTOVER_SECONDS = 3600
 
 #: Rows per Parquet row group. Events are sorted by `earliest`, so each group covers a time
 #: slice and its min/max statistics let an engine skip the groups outside a window; smaller
@@ -420,7 +442,8 @@ def save_store(
         return existing
     frames = check_model(model)
     root.mkdir(parents=True, exist_ok=True)
-    temp = root / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    sweep_leftovers(root)
+    temp = root / f"{_TEMP}{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     temp.mkdir()
     try:
         for name, frame in frames.items():
@@ -443,14 +466,13 @@ def save_store(
             # Another process renamed its copy into place first: same key, same content.
             if open_store(key, root=root) is None:
                 # What is there is a broken leftover (a file deleted by hand): set it aside.
-                trash = root / f".trash-{key}-{uuid.uuid4().hex[:8]}"
-                os.rename(final, trash)
-                shutil.rmtree(trash, ignore_errors=True)
+                _remove(final, "trash")
                 os.rename(temp, final)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     store = open_store(key, root=root)
     assert store is not None, final
+    evict(root, keep=key)
     return store
 
 
@@ -466,7 +488,170 @@ def open_store(key: str, *, root: str | Path | None = None) -> Store | None:
         return None
     if not all((path / f"{name}.parquet").is_file() for name in TABLES):
         return None
+    # Its last use, for `evict` (in a cache we may not write, its use goes unrecorded).
+    with contextlib.suppress(OSError):
+        os.utime(path / _MANIFEST)
     return Store(key=key, path=path, manifest=manifest)
+
+
+# --- damage, leftovers and the size bound ----------------------------------------------------
+
+
+def damage(store: Store) -> tuple[Path, str] | None:
+    """The first of a store's files that cannot be read, and why; None when all can.
+
+    Reads each Parquet file's footer, a few milliseconds in all: a file cut short (a full disk,
+    a copy interrupted) has none. Damage inside a file shows when the engine reads it."""
+    for name in TABLES:
+        try:
+            pq.read_metadata(store.file(name))
+        except (OSError, pa.ArrowException) as exc:
+            return store.file(name), str(exc)
+    return None
+
+
+def set_aside(store: Store) -> None:
+    """Take a store that cannot be read out of its key's place, so that its key is stored
+    afresh; another process that found the same damage may have taken it first."""
+    _remove(store.path, "damaged")
+
+
+#: What `save_store` writes into before its rename; `_remove` renames into `.<why>-...`.
+_TEMP = ".tmp-"
+_REMOVED = (".trash-", ".damaged-", ".evicted-")
+
+
+def sweep_leftovers(root: str | Path, *, now: float | None = None) -> list[Path]:
+    """Remove what interrupted saves and removals left in the cache; return what went.
+
+    A save writes into `.tmp-<key>-<pid>-<random>` and renames it into place: a process
+    killed meanwhile leaves that folder behind for good. One is removed once its process is
+    gone, or once it is older than `LEFTOVER_SECONDS` (its pid reused since). The pid is asked
+    of this machine: a cache folder shared by several machines is not supported. A folder
+    renamed to be removed (`.damaged-`, `.evicted-`, `.trash-`) is removed whatever its age:
+    nothing reads it."""
+    root = Path(root)
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        if child.name.startswith(_TEMP):
+            try:
+                age = now - child.stat().st_mtime
+            except OSError:
+                continue
+            pid = child.name.rsplit("-", 2)[-2] if child.name.count("-") >= 3 else ""
+            gone = pid.isdigit() and not _alive(int(pid))  # no pid to ask: wait for its age
+            if not gone and age <= LEFTOVER_SECONDS:
+                continue
+        elif not child.name.startswith(_REMOVED):
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def cache_bound() -> float:
+    """The bytes of stores kept (`$TIMELINE_MAP_CACHE_MAX_GB`, else `CACHE_MAX_GB`).
+
+    A value that is not a number of gigabytes (0 or more) is set aside with a warning: this is
+    housekeeping, and must never stop a table from opening."""
+    given = os.environ.get(CACHE_MAX_ENV, "").strip()
+    if not given:
+        return CACHE_MAX_GB * 1e9
+    try:
+        gigabytes = float(given)
+    except ValueError:
+        gigabytes = math.nan
+    if not gigabytes >= 0:  # NaN too
+        warnings.warn(
+            f"{CACHE_MAX_ENV}={given!r} is not a number of gigabytes; "
+            f"keeping {CACHE_MAX_GB:g} GB of stores",
+            stacklevel=2,
+        )
+        return CACHE_MAX_GB * 1e9
+    return gigabytes * 1e9
+
+
+def evict(root: str | Path, *, keep: str, bound: float | None = None) -> list[str]:
+    """Remove the least recently opened stores until the cache holds at most `bound` bytes
+    (`cache_bound()`); never `keep`, the store just saved. Returns the keys removed.
+
+    Only folders that are stores (a manifest naming their own key) count: the cache folder
+    may hold other things, such as the geocoder's cache. A store's last use is its manifest's
+    time, which `open_store` renews. A process still reading a store it opened long ago keeps
+    what it read into memory (every table up to `engine.MEMORY_LIMIT` events); one querying a
+    larger store's files where they lie could lose them, so the bound is best kept above
+    the stores in use at once."""
+    root = Path(root)
+    bound = cache_bound() if bound is None else bound
+    stores = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return []
+    for child in children:
+        used = _last_use(child)
+        if used is not None:
+            stores.append((used, child.name, _size(child)))
+    total = sum(size for _, _, size in stores)
+    removed = []
+    for _, key, size in sorted(stores):
+        if total <= bound:
+            break
+        if key == keep:
+            continue
+        _remove(root / key, "evicted")
+        total -= size
+        removed.append(key)
+    return removed
+
+
+def _last_use(folder: Path) -> float | None:
+    """When a store was last opened; None for what is not a store."""
+    if folder.name.startswith(".") or folder.is_symlink() or not folder.is_dir():
+        return None
+    manifest = folder / _MANIFEST
+    try:
+        if json.loads(manifest.read_text()).get("key") != folder.name:
+            return None
+        return manifest.stat().st_mtime
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _size(folder: Path) -> int:
+    try:
+        with os.scandir(folder) as entries:
+            return sum(e.stat(follow_symlinks=False).st_size for e in entries)
+    except OSError:
+        return 0
+
+
+def _remove(folder: Path, why: str) -> None:
+    """Rename a folder out of the way (atomic: no reader finds it half removed), then delete
+    it; a folder another process removed first is already gone."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = folder.with_name(f".{why}-{folder.name}-{stamp}-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(folder, aside)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _check_key(key: str) -> None:
